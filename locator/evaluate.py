@@ -1,0 +1,131 @@
+"""Accuracy against hand-marked acupoint labels (the format of ``shared/hands/acupoints-dev.json``).
+
+For each point code: the share of labelled points the locator puts within 0.05, 0.10 and 0.20 hand sizes
+(PCK), and the median normalised error; plus hands found and missed, left/right and palm/back agreement,
+and hands reported on photos that show none. The hand size is the labels' own ``scale`` (wrist to middle
+knuckle), so the measure does not depend on what the detector thinks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from .errors import UserError
+from .geometry import Landmark
+from .hands import LocatedHand
+
+PCK_THRESHOLDS = (0.05, 0.10, 0.20)
+# A labelled hand and a found hand are the same hand if wrist and middle knuckle are this close (mean,
+# in hand sizes).
+MATCH_LIMIT = 0.5
+WEBS = "EX-UE9 (all four)"
+
+
+@dataclass
+class Report:
+    errors: dict[str, list[float]] = field(default_factory=dict)  # code -> normalised errors
+    hands_labelled: int = 0
+    hands_found: int = 0
+    handedness_agree: int = 0
+    facing_agree: int = 0
+    negative_images: int = 0
+    negative_hands: int = 0
+    missed: list[str] = field(default_factory=list)
+
+    def pck(self, code: str, threshold: float) -> float:
+        errors = np.asarray(self.errors[code])
+        return float(np.mean(errors <= threshold)) if errors.size else float("nan")
+
+    def median(self, code: str) -> float:
+        return float(np.median(self.errors[code])) if self.errors[code] else float("nan")
+
+    def to_json(self) -> dict:
+        return {
+            "points": {code: {"n": len(errors), "median": round(self.median(code), 4),
+                              **{f"pck@{t:.2f}": round(self.pck(code, t), 4) for t in PCK_THRESHOLDS}}
+                       for code, errors in self.errors.items()},
+            "hands_labelled": self.hands_labelled, "hands_found": self.hands_found,
+            "handedness_agree": self.handedness_agree, "facing_agree": self.facing_agree,
+            "negative_images": self.negative_images, "hands_on_negatives": self.negative_hands,
+            "missed": self.missed,
+        }
+
+    def format(self) -> str:
+        lines = [f"{'point':<18}{'n':>4}" + "".join(f"{f'PCK@{t:.2f}':>10}" for t in PCK_THRESHOLDS)
+                 + f"{'median':>9}"]
+        for code in self.errors:
+            lines.append(f"{code:<18}{len(self.errors[code]):>4}"
+                         + "".join(f"{self.pck(code, t):>10.2f}" for t in PCK_THRESHOLDS)
+                         + f"{self.median(code):>9.3f}")
+        found = max(self.hands_found, 1)
+        lines += [
+            f"hands found: {self.hands_found} of {self.hands_labelled} labelled"
+            + (f" (missed: {', '.join(self.missed)})" if self.missed else ""),
+            f"left/right agreement: {self.handedness_agree}/{self.hands_found}"
+            f" ({self.handedness_agree / found:.0%})",
+            f"palm/back agreement: {self.facing_agree}/{self.hands_found} ({self.facing_agree / found:.0%})",
+            f"no-hand photos: {self.negative_images}, hands reported on them: {self.negative_hands}",
+        ]
+        return "\n".join(lines)
+
+
+def load_labels(path: Path) -> list[dict]:
+    try:
+        images = json.loads(path.read_text())["images"]
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such labels file") from None
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise UserError(f"{path}: not a labels file (expected JSON with an 'images' list)") from None
+    return images
+
+
+def match(labelled: list[dict], found: list[LocatedHand]) -> list[tuple[dict, LocatedHand | None]]:
+    """Pair each labelled hand with the found hand nearest in wrist and middle knuckle, or None."""
+    costs = []
+    for i, label in enumerate(labelled):
+        for j, hand in enumerate(found):
+            refs = [(name, index) for name, index in (("wrist", Landmark.WRIST), ("mcp3", Landmark.MIDDLE_MCP))
+                    if name in label["points"]]
+            cost = np.mean([np.linalg.norm(np.subtract(label["points"][name], hand.landmarks[index]))
+                            for name, index in refs]) / label["scale"]
+            costs.append((cost, i, j))
+    pairs: dict[int, LocatedHand] = {}
+    used: set[int] = set()
+    for cost, i, j in sorted(costs):
+        if cost <= MATCH_LIMIT and i not in pairs and j not in used:
+            pairs[i] = found[j]
+            used.add(j)
+    return [(label, pairs.get(i)) for i, label in enumerate(labelled)]
+
+
+def evaluate(labels: list[dict], images_dir: Path, locate: Callable[[Path], list[LocatedHand]],
+             negatives: Iterable[Path] = ()) -> Report:
+    """Run ``locate`` on every labelled photo (and the no-hand photos) and score it."""
+    report = Report()
+    for entry in labels:
+        found = locate(images_dir / entry["image"])
+        for number, (label, hand) in enumerate(match(entry["hands"], found), start=1):
+            report.hands_labelled += 1
+            if hand is None:
+                report.missed.append(f"{entry['image']}#{number}")
+                continue
+            report.hands_found += 1
+            report.handedness_agree += hand.handedness == label["hand"]
+            report.facing_agree += hand.facing == label["facing"]
+            for code, xy in label["points"].items():
+                if code in ("wrist", "mcp3"):
+                    continue
+                error = float(np.linalg.norm(np.subtract(xy, hand.point(code).xy))) / label["scale"]
+                report.errors.setdefault(code, []).append(error)
+                if code.startswith("EX-UE9-"):
+                    report.errors.setdefault(WEBS, []).append(error)
+    for path in negatives:
+        report.negative_images += 1
+        report.negative_hands += len(locate(path))
+    report.errors = dict(sorted(report.errors.items()))
+    return report

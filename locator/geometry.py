@@ -1,0 +1,93 @@
+"""The 21 hand landmarks and the few measures the rules need; pure numpy.
+
+Landmarks are a ``(21, 2)`` float array of pixel coordinates (x right, y down), in MediaPipe's order.
+Everything here is built from affine combinations of landmarks (weights that sum to one), which is what
+makes the acupoint rules invariant to rotation, scale, translation and mirroring of the hand.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Mapping
+
+import numpy as np
+
+
+class Landmark(IntEnum):
+    """MediaPipe's hand landmark indices."""
+
+    WRIST = 0
+    THUMB_CMC = 1
+    THUMB_MCP = 2
+    THUMB_IP = 3
+    THUMB_TIP = 4
+    INDEX_MCP = 5
+    INDEX_PIP = 6
+    INDEX_DIP = 7
+    INDEX_TIP = 8
+    MIDDLE_MCP = 9
+    MIDDLE_PIP = 10
+    MIDDLE_DIP = 11
+    MIDDLE_TIP = 12
+    RING_MCP = 13
+    RING_PIP = 14
+    RING_DIP = 15
+    RING_TIP = 16
+    PINKY_MCP = 17
+    PINKY_PIP = 18
+    PINKY_DIP = 19
+    PINKY_TIP = 20
+
+
+FINGERTIPS = (Landmark.THUMB_TIP, Landmark.INDEX_TIP, Landmark.MIDDLE_TIP, Landmark.RING_TIP,
+              Landmark.PINKY_TIP)
+
+
+def blend(landmarks: np.ndarray, weights: Mapping[Landmark, float]) -> np.ndarray:
+    """Affine combination ``sum(w * landmark)`` of landmarks; the weights must sum to one.
+
+    Summing to one is what keeps a point attached to the hand under any rotation, scaling, shift or
+    mirroring of the picture, so every rule is written with this function.
+    """
+    total = sum(weights.values())
+    if abs(total - 1.0) > 1e-9:
+        raise ValueError(f"weights sum to {total}, not 1: the point would not follow the hand")
+    point = np.zeros(landmarks.shape[1], dtype=float)
+    for index, weight in weights.items():
+        point += weight * landmarks[index]
+    return point
+
+
+def lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """The point a fraction ``t`` of the way from ``a`` to ``b``."""
+    return a + t * (b - a)
+
+
+def hand_size(landmarks: np.ndarray) -> float:
+    """Wrist to middle-finger knuckle distance in pixels: the unit of every tolerance and error."""
+    return float(np.linalg.norm(landmarks[Landmark.MIDDLE_MCP, :2] - landmarks[Landmark.WRIST, :2]))
+
+
+def chirality(landmarks: np.ndarray) -> float:
+    """Sign of the turn wrist -> index knuckle -> little-finger knuckle in the image (y down).
+
+    Negative for a right palm or a left back seen unmirrored; positive for a left palm or a right back.
+    Mirroring the picture flips it. This is the 2D outline that makes "left palm" and "right back" look
+    alike; which of the two it is must come from elsewhere (the detector's appearance-based label).
+    """
+    a = landmarks[Landmark.INDEX_MCP, :2] - landmarks[Landmark.WRIST, :2]
+    b = landmarks[Landmark.PINKY_MCP, :2] - landmarks[Landmark.WRIST, :2]
+    return float(np.sign(a[0] * b[1] - a[1] * b[0]))
+
+
+def palm_tilt(points3d: np.ndarray) -> float:
+    """How squarely the palm faces the camera: ``|cos|`` of the angle between palm normal and view axis.
+
+    ``points3d`` holds x, y in pixels and a depth in the same units. 1 means the palm (or the back) is
+    flat to the camera; near 0 means the hand is seen edge-on, from the side.
+    """
+    a = points3d[Landmark.INDEX_MCP] - points3d[Landmark.WRIST]
+    b = points3d[Landmark.PINKY_MCP] - points3d[Landmark.WRIST]
+    normal = np.cross(a, b)
+    length = np.linalg.norm(normal)
+    return float(abs(normal[2]) / length) if length > 0 else 0.0

@@ -1,0 +1,120 @@
+"""The pure core: one detected hand in, which hand / which face and its acupoints out.
+
+No I/O, no UI, no MediaPipe: the detector adapter produces :class:`DetectedHand`, everything downstream
+(overlay, routine, command line, page) consumes :class:`LocatedHand`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from .catalogue import CATALOGUE, Acupoint, Facing
+from .geometry import chirality, hand_size, palm_tilt
+
+Handedness = Literal["left", "right"]
+
+# Below this |cos| between palm normal and the camera axis (about 73 degrees of tilt) the hand is seen
+# edge-on: neither the palm nor the back is really toward the camera.
+SIDE_TILT = 0.3
+
+
+@dataclass(frozen=True)
+class DetectedHand:
+    """What the detector saw, in pixels of the oriented image, before any decision of ours.
+
+    ``label`` is the detector's appearance-based guess of the hand as it looks in the picture
+    ("right" means: looks like a right hand in this image, mirrored or not).
+    """
+
+    landmarks: np.ndarray  # (21, 2) x, y in pixels
+    depth: np.ndarray      # (21,) relative depth, same units as x (smaller = closer to the camera)
+    label: Handedness
+    label_score: float
+
+    def scaled(self, factor: float) -> "DetectedHand":
+        """The same hand in a picture ``factor`` times larger."""
+        return DetectedHand(self.landmarks * factor, self.depth * factor, self.label, self.label_score)
+
+
+@dataclass(frozen=True)
+class LocatedPoint:
+    """One acupoint placed on one hand."""
+
+    acupoint: Acupoint
+    xy: np.ndarray
+    on_visible_face: bool
+
+    @property
+    def code(self) -> str:
+        return self.acupoint.code
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "name": self.acupoint.name, "x": round(float(self.xy[0]), 1),
+                "y": round(float(self.xy[1]), 1), "face": self.acupoint.face,
+                "on_visible_face": self.on_visible_face}
+
+
+@dataclass(frozen=True)
+class LocatedHand:
+    """A hand with its decisions (the person's real hand, the face toward the camera) and points."""
+
+    handedness: Handedness
+    handedness_score: float
+    facing: Facing
+    facing_score: float
+    landmarks: np.ndarray
+    points: tuple[LocatedPoint, ...]
+
+    @property
+    def size(self) -> float:
+        """Wrist to middle knuckle, in pixels: the scale for tolerances (press radius, jitter)."""
+        return hand_size(self.landmarks)
+
+    def point(self, code: str) -> LocatedPoint:
+        return next(p for p in self.points if p.code == code)
+
+    def to_json(self) -> dict:
+        return {
+            "handedness": self.handedness, "handedness_score": round(self.handedness_score, 3),
+            "facing": self.facing, "facing_score": round(self.facing_score, 3),
+            "landmarks": [[round(float(x), 1), round(float(y), 1)] for x, y in self.landmarks],
+            "points": [p.to_json() for p in self.points],
+        }
+
+
+def decide_hand_and_face(hand: DetectedHand, mirrored: bool) -> tuple[Handedness, float, Facing, float]:
+    """Which real hand this is and which face is toward the camera, each with a score in [0, 1].
+
+    The two decisions are one: in 2D a left palm and a right back have the same outline (same
+    :func:`chirality`), so the outline fixes the pair and the detector's appearance label picks which
+    of the two it is. The label's score is therefore the score of both decisions. A mirrored (selfie)
+    view swaps left and right but not palm and back. A hand seen edge-on is "side", scored by how far
+    past the tilt limit it is.
+    """
+    # Unmirrored, a right palm turns clockwise-negative (see chirality); a right back the other way.
+    palm_toward_camera = (hand.label == "right") == (chirality(hand.landmarks) < 0)
+    real_hand: Handedness = hand.label
+    if mirrored:
+        real_hand = "left" if hand.label == "right" else "right"
+
+    tilt = palm_tilt(np.column_stack([hand.landmarks, hand.depth]))
+    if tilt < SIDE_TILT:
+        return real_hand, hand.label_score, "side", 1.0 - tilt / SIDE_TILT
+    return real_hand, hand.label_score, "palm" if palm_toward_camera else "back", hand.label_score
+
+
+def locate_points(landmarks: np.ndarray, facing: Facing,
+                  catalogue: tuple[Acupoint, ...] = CATALOGUE) -> tuple[LocatedPoint, ...]:
+    """Every catalogue point on a hand, flagged by whether it is on the face toward the camera."""
+    return tuple(LocatedPoint(point, point.rule(landmarks), point.visible_from(facing))
+                 for point in catalogue)
+
+
+def locate_hand(hand: DetectedHand, mirrored: bool = False) -> LocatedHand:
+    """The whole core for one hand: decisions, then points."""
+    handedness, handedness_score, facing, facing_score = decide_hand_and_face(hand, mirrored)
+    return LocatedHand(handedness, handedness_score, facing, facing_score, hand.landmarks,
+                       locate_points(hand.landmarks, facing))

@@ -1,0 +1,101 @@
+"""Reading photos the way the user sees them, whatever the file holds.
+
+EXIF orientation is applied (coordinates are pixels of the upright picture); grayscale, palette,
+16-bit and transparent images become 8-bit RGB; huge images are decoded at a reduced size (JPEG's own
+draft mode, so memory stays bounded) and every coordinate is scaled back to the full-size frame.
+Any unreadable file becomes one :class:`~locator.errors.UserError` line.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import UserError
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+# The picture we keep in memory (and annotate) is at most this many pixels on its longer side.
+WORKING_SIDE = 4096
+# Refuse pictures larger than this many pixels outright (Pillow's guard against decompression bombs).
+MAX_PIXELS = 400_000_000
+
+
+@dataclass(frozen=True)
+class Photo:
+    """An upright RGB picture and the factor from its pixels to the full-size oriented frame."""
+
+    rgb: np.ndarray          # (h, w, 3) uint8, at most WORKING_SIDE on the longer side
+    full_size: tuple[int, int]  # (width, height) of the oriented original
+
+    @property
+    def scale(self) -> float:
+        """Multiply a coordinate of ``rgb`` by this to get one in the full-size frame."""
+        return self.full_size[0] / self.rgb.shape[1]
+
+
+def read_photo(path: Path, max_side: int = WORKING_SIDE) -> Photo:
+    """Open ``path`` as an upright 8-bit RGB picture, or raise a one-line :class:`UserError` saying
+    what is wrong with it (the caller names the file)."""
+    if not path.exists():
+        raise UserError("no such file")
+    if path.is_dir():
+        raise UserError("is a folder, not an image")
+    if path.stat().st_size == 0:
+        raise UserError("empty file (0 bytes)")
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                full_size = _oriented_size(image)
+                image.draft("RGB", (max_side, max_side))  # JPEG decodes at 1/2, 1/4, 1/8 if it can
+                image = ImageOps.exif_transpose(image)
+                rgb = _to_rgb8(image)
+    except UnidentifiedImageError:
+        raise UserError("not an image, or a format this tool cannot read") from None
+    except Image.DecompressionBombError:
+        raise UserError(f"image too large (over {MAX_PIXELS // 1_000_000} megapixels)") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise UserError(f"truncated or corrupt image ({error})") from None
+    return Photo(_shrink(rgb, max_side), full_size)
+
+
+def _oriented_size(image: Image.Image) -> tuple[int, int]:
+    """(width, height) after EXIF orientation, read from the header without decoding."""
+    width, height = image.size
+    orientation = image.getexif().get(0x0112, 1)
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
+def _to_rgb8(image: Image.Image) -> np.ndarray:
+    """8-bit RGB from any mode: 16-bit and float are rescaled, transparency is laid on white."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0
+        gray = np.clip(values / top * 255.0, 0, 255).astype(np.uint8)
+        return np.repeat(gray[:, :, None], 3, axis=2)
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image)
+    return np.asarray(image.convert("RGB"))
+
+
+def _shrink(rgb: np.ndarray, max_side: int) -> np.ndarray:
+    height, width = rgb.shape[:2]
+    if max(height, width) <= max_side:
+        return rgb
+    factor = max_side / max(height, width)
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
+
+
+def find_images(path: Path) -> list[Path]:
+    """The image files in a folder, recursively, in a stable order (hidden files skipped)."""
+    return sorted(p for p in path.rglob("*")
+                  if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+                  and not any(part.startswith(".") for part in p.relative_to(path).parts))

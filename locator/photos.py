@@ -1,0 +1,61 @@
+"""Photos in, located hands out: the pipeline behind ``locate``, ``evaluate`` and the page's photo mode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .detector import HandDetector
+from .errors import UserError
+from .hands import LocatedHand, locate_hand
+from .images import Photo, read_photo
+
+# Photos are shrunk to at most this many pixels on the longer side before detection: MediaPipe works on
+# 192-224 pixel crops anyway, and a smaller frame keeps conversion cheap.
+DETECTION_SIDE = 1280
+
+
+@dataclass
+class PhotoResult:
+    """The outcome for one photo: hands in full-size pixel coordinates, or the error that stopped it."""
+
+    image: str
+    width: int | None = None   # of the oriented full-size picture; None when it could not be read
+    height: int | None = None
+    hands: list[LocatedHand] = field(default_factory=list)
+    error: str | None = None
+    photo: Photo | None = None
+
+    def to_json(self) -> dict:
+        return {"image": self.image, "width": self.width, "height": self.height, "error": self.error,
+                "hands": [hand.to_json() for hand in self.hands]}
+
+
+def locate_in_photo(photo: Photo, detector: HandDetector, mirrored: bool = False) -> list[LocatedHand]:
+    """Detect on a shrunk copy, then place everything in the full-size frame of the photo."""
+    height, width = photo.rgb.shape[:2]
+    shrink = min(1.0, DETECTION_SIDE / max(height, width))
+    small = photo.rgb
+    if shrink < 1.0:
+        size = (max(1, round(width * shrink)), max(1, round(height * shrink)))
+        small = np.asarray(Image.fromarray(photo.rgb).resize(size, Image.Resampling.BILINEAR))
+    to_full = photo.full_size[0] / small.shape[1]
+    return [locate_hand(hand.scaled(to_full), mirrored) for hand in detector.detect(small)]
+
+
+def analyse_photo(path: Path, detector: HandDetector, mirrored: bool = False,
+                  label: str | None = None) -> PhotoResult:
+    """Read and locate one photo; a bad file becomes ``error`` instead of an exception."""
+    result = PhotoResult(image=label if label is not None else str(path))
+    try:
+        photo = read_photo(path)
+    except UserError as error:
+        result.error = str(error)
+        return result
+    result.width, result.height = photo.full_size
+    result.photo = photo
+    result.hands = locate_in_photo(photo, detector, mirrored)
+    return result

@@ -1,0 +1,151 @@
+"""Bad input: one clear line (or an empty result), a non-zero exit, never a traceback; nothing lost."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from locator.cli import main
+from locator.detector import HandDetector
+from locator.errors import UserError
+from locator.images import read_photo
+from locator.photos import analyse_photo
+
+
+def run_locate(*args: str) -> tuple[int, list[dict], str]:
+    """The command line as a user runs it, in its own process."""
+    result = subprocess.run([sys.executable, "-m", "locator", "locate", *args, "--json", "-"],
+                            capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, [json.loads(line) for line in result.stdout.splitlines()], result.stderr
+
+
+@pytest.fixture(scope="module")
+def detector():
+    with HandDetector() as detector:
+        yield detector
+
+
+@pytest.fixture
+def hand_photo(shared_hands) -> Path:
+    return shared_hands / "images" / "palm_right_03_gt.jpg"
+
+
+def test_batch_goes_on_past_bad_files_and_exits_non_zero(tmp_path, hand_photo):
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    (tmp_path / "notes.jpg").write_text("this is not a picture")
+    truncated = hand_photo.read_bytes()
+    (tmp_path / "truncated.jpg").write_bytes(truncated[: len(truncated) // 2])
+    code, records, stderr = run_locate(str(tmp_path / "missing.jpg"), str(tmp_path / "empty.jpg"),
+                                       str(tmp_path / "notes.jpg"), str(tmp_path / "truncated.jpg"),
+                                       str(hand_photo))
+    assert code == 1
+    errors = {Path(r["image"]).name: r["error"] for r in records}
+    assert errors == {"missing.jpg": "no such file", "empty.jpg": "empty file (0 bytes)",
+                      "notes.jpg": "not an image, or a format this tool cannot read",
+                      "truncated.jpg": errors["truncated.jpg"], hand_photo.name: None}
+    assert errors["truncated.jpg"].startswith("truncated or corrupt image")
+    assert all(r["hands"] == [] for r in records if r["error"])
+    assert records[-1]["hands"], "the good photo after the bad ones is still processed"
+    assert "4 of 5 inputs failed" in stderr
+
+
+def test_folder_without_images_and_missing_model_are_one_line(tmp_path, hand_photo):
+    (tmp_path / "readme.txt").write_text("no pictures here")
+    code, records, stderr = run_locate(str(tmp_path))
+    assert code == 1 and records == []
+    assert "folder has no images" in stderr
+    code, _, stderr = run_locate(str(hand_photo), "--model", str(tmp_path / "none.task"))
+    assert code == 2 and stderr.strip().splitlines()[-1].startswith("locator: error: hand model not found")
+
+
+@pytest.mark.parametrize("mode", ["L", "I;16", "RGBA", "P", "LA"])
+def test_image_modes_become_rgb_and_hands_are_still_found(tmp_path, shared_hands, detector, mode):
+    rgb = Image.open(shared_hands / "images" / "palm_left_07.jpg").convert("RGB")
+    if mode == "I;16":
+        gray16 = (np.asarray(rgb.convert("L"), dtype=np.uint16) * 257)
+        image = Image.fromarray(gray16)
+        assert image.mode == "I;16"
+    elif mode == "RGBA":
+        image = rgb.convert("RGBA")
+        image.putalpha(255)
+    elif mode == "P":  # an 8-bit PNG as image editors save it
+        image = rgb.convert("P", palette=Image.Palette.ADAPTIVE, colors=256)
+    else:
+        image = rgb.convert(mode)
+    path = tmp_path / f"hand_{mode.replace(';', '')}.png"
+    image.save(path)
+    photo = read_photo(path)
+    assert photo.rgb.dtype == np.uint8 and photo.rgb.shape == (rgb.height, rgb.width, 3)
+    if mode in ("I;16", "L"):  # 16-bit must not be clipped to white
+        assert 50 < photo.rgb.mean() < 250
+    result = analyse_photo(path, detector)
+    assert result.error is None and result.hands, mode
+
+
+def test_transparent_background_is_laid_on_white(tmp_path):
+    path = tmp_path / "clear.png"
+    Image.new("RGBA", (20, 10), (0, 0, 0, 0)).save(path)
+    assert (read_photo(path).rgb == 255).all()
+
+
+def test_huge_image_is_downscaled_but_coordinates_stay_in_the_original_frame(tmp_path, hand_photo, detector):
+    small = Image.open(hand_photo).convert("RGB")
+    huge = small.resize((12000, 9000), Image.Resampling.BILINEAR)  # stretched, but still a hand
+    path = tmp_path / "huge.jpg"
+    huge.save(path, quality=80)
+    del huge
+    result = analyse_photo(path, detector)
+    assert (result.width, result.height) == (12000, 9000)
+    assert max(result.photo.rgb.shape) <= 4096  # decoded at a reduced size
+    reference = analyse_photo(hand_photo, detector).hands[0]
+    hand = result.hands[0]
+    expected = reference.point("PC8").xy * (12000 / small.width, 9000 / small.height)
+    assert np.linalg.norm(hand.point("PC8").xy - expected) < 0.1 * hand.size
+
+
+def test_image_with_no_hand_is_an_empty_result_not_an_error(tmp_path, detector):
+    path = tmp_path / "wall.png"
+    Image.new("RGB", (640, 480), (120, 130, 140)).save(path)
+    result = analyse_photo(path, detector)
+    assert result.error is None and result.hands == []
+
+
+def test_outputs_never_overwrite_inputs_or_existing_files(tmp_path, hand_photo, capsys):
+    out = tmp_path / "out"
+    assert main(["locate", str(hand_photo), "--out", str(out)]) == 0
+    written = out / "palm_right_03_gt.annotated.png"
+    before = written.read_bytes()
+    written.write_bytes(b"the user's own edit")
+    assert main(["locate", str(hand_photo), "--out", str(out)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert written.read_bytes() == b"the user's own edit"
+    assert main(["locate", str(hand_photo), "--out", str(out), "--overwrite"]) == 0
+    assert written.read_bytes() == before
+    # An input that sits where the output would go is never written over.
+    assert main(["locate", str(written), "--out", str(out), "--overwrite"]) in (0, 1)
+    inputs_own = out / "palm_right_03_gt.annotated.annotated.png"
+    assert inputs_own.exists() and written.read_bytes() == before
+    json_file = tmp_path / "points.jsonl"
+    json_file.write_text("keep me")
+    assert main(["locate", str(hand_photo), "--json", str(json_file)]) == 2
+    assert json_file.read_text() == "keep me"
+
+
+def test_same_file_name_in_two_folders_keeps_both(tmp_path, hand_photo):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "hand.jpg").write_bytes(hand_photo.read_bytes())
+    assert main(["locate", str(tmp_path / "a" / "hand.jpg"), str(tmp_path / "b" / "hand.jpg"),
+                 "--out", str(tmp_path / "out")]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["hand-2.annotated.png",
+                                                                     "hand.annotated.png"]
+
+
+def test_read_photo_errors_are_single_lines(tmp_path):
+    with pytest.raises(UserError, match="is a folder"):
+        read_photo(tmp_path)

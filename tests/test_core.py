@@ -1,0 +1,128 @@
+"""The pure core: rules follow the hand, decisions are coupled, the catalogue is complete."""
+
+import numpy as np
+import pytest
+
+from locator.catalogue import BY_CODE, CATALOGUE
+from locator.geometry import Landmark, blend, chirality, hand_size
+from locator.hands import DetectedHand, decide_hand_and_face, locate_hand, locate_points
+
+REQUIRED = ("LI4", "PC8", "EX-UE9-1", "EX-UE9-2", "EX-UE9-3", "EX-UE9-4")
+
+
+def right_palm_landmarks() -> np.ndarray:
+    """A plausible right palm seen unmirrored, fingers up, thumb on the image's right."""
+    left_looking = np.array([
+        [0, 0], [-35, -20], [-60, -50], [-75, -80], [-85, -105],      # wrist, thumb
+        [-30, -100], [-35, -140], [-37, -165], [-38, -185],           # index
+        [-5, -105], [-5, -150], [-5, -178], [-5, -200],               # middle
+        [18, -100], [20, -140], [21, -165], [22, -185],               # ring
+        [38, -90], [44, -120], [47, -140], [49, -158],                # little
+    ], dtype=float)
+    return left_looking * (-1, 1) + (320, 400)
+
+
+def similarity(points: np.ndarray, angle: float, scale: float, shift, mirror: bool) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    matrix = scale * np.array([[c, -s], [s, c]])
+    if mirror:
+        matrix = matrix @ np.diag([-1.0, 1.0])
+    return points @ matrix.T + np.asarray(shift, dtype=float)
+
+
+def test_catalogue_has_the_required_points_with_their_data():
+    assert [p.code for p in CATALOGUE][:6] == list(REQUIRED)
+    for point in CATALOGUE:
+        assert point.pinyin and point.hanzi and point.english and point.location and point.how_to_press
+        assert point.face in ("palm", "back")
+    assert any("pregnan" in caution for caution in BY_CODE["LI4"].cautions)
+    assert BY_CODE["PC8"].face == "palm" and BY_CODE["LI4"].face == "back"
+
+
+@pytest.mark.parametrize("angle", [0.0, 0.7, np.pi / 2, 2.5, -1.2])
+@pytest.mark.parametrize("scale", [0.25, 1.0, 3.7])
+@pytest.mark.parametrize("mirror", [False, True])
+def test_rules_follow_rotation_scale_and_mirroring(angle, scale, mirror):
+    landmarks = right_palm_landmarks()
+    moved = similarity(landmarks, angle, scale, (1000, -40), mirror)
+    for point in CATALOGUE:
+        expected = similarity(point.rule(landmarks)[None], angle, scale, (1000, -40), mirror)[0]
+        assert np.allclose(point.rule(moved), expected, atol=1e-6), point.code
+
+
+def test_points_sit_where_the_anatomy_says():
+    """Coarse anatomical sanity, in a hand frame: webs between their fingers and distal to the knuckles,
+    Laogong between index and middle metacarpals near the knuckles, Hegu between thumb and index."""
+    lm = right_palm_landmarks()
+    along = (lm[Landmark.MIDDLE_MCP] - lm[Landmark.WRIST]) / hand_size(lm) ** 2
+
+    def level(xy):  # 0 at the wrist, 1 at the middle knuckle
+        return float(np.dot(xy - lm[Landmark.WRIST], along))
+
+    points = {p.code: p.rule(lm) for p in CATALOGUE}
+    for number, (a, b) in enumerate([(Landmark.INDEX_MCP, Landmark.MIDDLE_MCP),
+                                     (Landmark.MIDDLE_MCP, Landmark.RING_MCP),
+                                     (Landmark.RING_MCP, Landmark.PINKY_MCP)], start=2):
+        web = points[f"EX-UE9-{number}"]
+        assert min(lm[a][0], lm[b][0]) < web[0] < max(lm[a][0], lm[b][0])
+        assert level(web) > max(level(lm[a]), level(lm[b]))  # beyond the knuckles, toward the fingers
+    assert 0.7 < level(points["PC8"]) < level(lm[Landmark.MIDDLE_MCP])
+    assert lm[Landmark.MIDDLE_MCP][0] < points["PC8"][0] < lm[Landmark.INDEX_MCP][0]
+    assert 0.3 < level(points["LI4"]) < 1.0
+    assert lm[Landmark.INDEX_MCP][0] < points["LI4"][0] < lm[Landmark.THUMB_MCP][0]
+
+
+def test_blend_refuses_weights_that_would_not_follow_the_hand():
+    with pytest.raises(ValueError):
+        blend(right_palm_landmarks(), {Landmark.WRIST: 0.5, Landmark.INDEX_MCP: 0.6})
+
+
+def detected(landmarks, label, score=0.9, depth=None) -> DetectedHand:
+    return DetectedHand(landmarks, np.zeros(21) if depth is None else depth, label, score)
+
+
+def test_hand_and_face_are_one_decision():
+    palm = right_palm_landmarks()
+    assert chirality(palm) < 0
+    mirrored_outline = similarity(palm, 0, 1, (0, 0), mirror=True)
+    # Same outline, other label: a right palm and a left back look alike; the label decides.
+    assert decide_hand_and_face(detected(palm, "right"), mirrored=False)[::2] == ("right", "palm")
+    assert decide_hand_and_face(detected(palm, "left"), mirrored=False)[::2] == ("left", "back")
+    assert decide_hand_and_face(detected(mirrored_outline, "left"), mirrored=False)[::2] == ("left", "palm")
+    assert decide_hand_and_face(detected(mirrored_outline, "right"), mirrored=False)[::2] == ("right", "back")
+    # A selfie view: the picture of a real right palm shows a left-looking palm.
+    assert decide_hand_and_face(detected(mirrored_outline, "left"), mirrored=True)[::2] == ("right", "palm")
+
+
+def test_scores_come_from_the_detector_label():
+    handedness, h_score, facing, f_score = decide_hand_and_face(detected(right_palm_landmarks(), "right", 0.73),
+                                                               mirrored=False)
+    assert (h_score, f_score) == (0.73, 0.73)
+
+
+def test_edge_on_hand_is_side_and_shows_only_the_webs():
+    lm = right_palm_landmarks()
+    # Squash the hand across its width and put the thumb side far behind: the palm plane is edge-on.
+    edge_on = lm.copy()
+    edge_on[:, 0] = 320 + (lm[:, 0] - 320) * 0.05
+    depth = (lm[:, 0] - 320) * 2.0
+    hand = locate_hand(detected(edge_on, "right", depth=depth))
+    assert hand.facing == "side"
+    visible = {p.code for p in hand.points if p.on_visible_face}
+    assert visible == {"EX-UE9-1", "EX-UE9-2", "EX-UE9-3", "EX-UE9-4"}
+
+
+def test_visible_face_decides_which_points_are_shown():
+    lm = right_palm_landmarks()
+    palm = {p.code: p.on_visible_face for p in locate_points(lm, "palm")}
+    back = {p.code: p.on_visible_face for p in locate_points(lm, "back")}
+    assert palm["PC8"] and not palm["LI4"] and back["LI4"] and not back["PC8"]
+    assert all(palm[f"EX-UE9-{n}"] and back[f"EX-UE9-{n}"] for n in range(1, 5))
+
+
+def test_json_lists_every_point():
+    hand = locate_hand(detected(right_palm_landmarks(), "right", 0.93)).to_json()
+    assert hand["handedness"] == "right" and hand["facing"] == "palm"
+    assert len(hand["landmarks"]) == 21 and all(len(pair) == 2 for pair in hand["landmarks"])
+    assert [p["code"] for p in hand["points"]] == [p.code for p in CATALOGUE]
+    assert set(hand["points"][0]) == {"code", "name", "x", "y", "face", "on_visible_face"}

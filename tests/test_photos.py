@@ -1,0 +1,127 @@
+"""The real model on the real shared photos, through the photo pipeline and the command line."""
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from locator.cli import main
+from locator.detector import HandDetector
+from locator.images import read_photo
+from locator.photos import analyse_photo
+
+
+@pytest.fixture(scope="module")
+def detector():
+    with HandDetector() as detector:
+        yield detector
+
+
+@pytest.fixture(scope="module")
+def manifest(shared_hands) -> dict[str, dict]:
+    with open(shared_hands / "MANIFEST.tsv", newline="") as f:
+        return {row["filename"]: row for row in csv.DictReader(f, delimiter="\t")}
+
+
+def test_hands_found_on_palm_and_back_photos_and_none_on_empty_ones(shared_hands, manifest, detector):
+    images = shared_hands / "images"
+    palm_or_back = [name for name, row in manifest.items() if row["view"].split()[0] in ("palm", "back")]
+    found = [name for name in palm_or_back if analyse_photo(images / name, detector).hands]
+    assert len(palm_or_back) >= 10
+    assert len(found) / len(palm_or_back) >= 0.9, sorted(set(palm_or_back) - set(found))
+    for name in (n for n in manifest if n.startswith("nohand_")):
+        assert analyse_photo(images / name, detector).hands == [], name
+
+
+def test_hand_and_face_agree_with_the_manifest_where_it_is_sure(shared_hands, manifest, detector):
+    """Rows judged with high confidence, one hand, view palm or back: both decisions must match."""
+    checked = 0
+    for name, row in manifest.items():
+        if row["handedness_confidence"] != "high" or row["handedness"] not in ("left", "right") \
+                or row["view"] not in ("palm", "back"):
+            continue
+        hands = analyse_photo(shared_hands / "images" / name, detector).hands
+        assert hands, name
+        assert (hands[0].handedness, hands[0].facing) == (row["handedness"], row["view"]), name
+        checked += 1
+    assert checked >= 5
+
+
+def test_mirrored_photo_gives_the_same_real_hand(shared_hands, detector, tmp_path):
+    original = shared_hands / "images" / "palm_right_03_gt.jpg"
+    flipped = tmp_path / "selfie.png"
+    Image.open(original).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(flipped)
+    plain = analyse_photo(original, detector).hands[0]
+    selfie = analyse_photo(flipped, detector, mirrored=True).hands[0]
+    assert (plain.handedness, plain.facing) == (selfie.handedness, selfie.facing) == ("right", "palm")
+    width = Image.open(original).width
+    assert np.allclose(selfie.point("PC8").xy, [width - plain.point("PC8").xy[0], plain.point("PC8").xy[1]],
+                       atol=0.05 * plain.size)
+
+
+def test_exif_orientation_is_applied(shared_hands, detector, tmp_path):
+    """A photo stored on its side with an EXIF 'rotate' tag gives the same points as the upright one."""
+    original = shared_hands / "images" / "palm_left_07.jpg"
+    upright = Image.open(original)
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # what a phone held sideways stores
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 clockwise to display"
+    rotated = tmp_path / "sideways.jpg"
+    stored.save(rotated, exif=exif, quality=95)
+    assert read_photo(rotated).full_size == upright.size
+    a, b = analyse_photo(original, detector).hands[0], analyse_photo(rotated, detector).hands[0]
+    assert np.linalg.norm(a.point("PC8").xy - b.point("PC8").xy) < 0.05 * a.size
+
+
+def test_locate_folder_writes_annotated_images_and_json_lines(shared_hands, tmp_path, capsys):
+    images = shared_hands / "images"
+    out = tmp_path / "out"
+    code = main(["locate", str(images), "--out", str(out), "--json", "-"])
+    captured = capsys.readouterr()
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    assert code == 0, captured.err
+    assert len(records) == len(list(images.iterdir()))
+    assert len(list(out.rglob("*.annotated.png"))) == len(records)
+    record = next(r for r in records if r["image"].endswith("palm_right_01.jpg"))
+    assert (record["width"], record["height"], record["error"]) == (1600, 1200, None)
+    hand = record["hands"][0]
+    assert hand["handedness"] == "right" and hand["facing"] == "palm"
+    assert len(hand["landmarks"]) == 21
+    pc8 = next(p for p in hand["points"] if p["code"] == "PC8")
+    assert pc8["on_visible_face"] and 0 <= pc8["x"] < 1600 and 0 <= pc8["y"] < 1200
+    assert next(p for p in hand["points"] if p["code"] == "LI4")["on_visible_face"] is False
+    assert "Traceback" not in captured.err
+
+
+def test_annotated_image_has_markers_where_the_json_says(shared_hands, tmp_path, capsys):
+    photo = shared_hands / "images" / "back_right_01.jpg"
+    assert main(["locate", str(photo), "--out", str(tmp_path), "--json", "-"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    annotated = np.asarray(Image.open(tmp_path / "back_right_01.annotated.png").convert("RGB")).astype(int)
+    original = np.asarray(Image.open(photo).convert("RGB")).astype(int)
+    assert annotated.shape == original.shape
+    li4 = next(p for p in record["hands"][0]["points"] if p["code"] == "LI4")
+    x, y = round(li4["x"]), round(li4["y"])
+    assert np.abs(annotated[y, x] - (255, 140, 0)).sum() < 60  # LI4's orange disc centre
+    assert np.abs(original[y, x] - (255, 140, 0)).sum() > 60
+
+
+def test_evaluation_on_development_labels(shared_hands, capsys, tmp_path):
+    report = tmp_path / "report.json"
+    code = main(["evaluate", "--labels", str(shared_hands / "acupoints-dev.json"),
+                 "--images", str(shared_hands / "images"), "--json", str(report)])
+    printed = capsys.readouterr().out
+    assert code == 0 and "PCK@0.10" in printed
+    figures = json.loads(report.read_text())
+    pck = {code: values["pck@0.10"] for code, values in figures["points"].items()}
+    # Issue targets: PC8 >= 0.95 and webs >= 0.90 are met; LI4's target is 0.85 and we reach 2 of 3
+    # labelled hands (see README, "Accuracy"): this guards what we have against regressions.
+    assert pck["PC8"] >= 0.95
+    assert pck["EX-UE9 (all four)"] >= 0.90
+    assert pck["LI4"] >= 0.66
+    assert figures["hands_found"] == figures["hands_labelled"] == 6
+    assert figures["handedness_agree"] == figures["facing_agree"] == 6
+    assert figures["negative_images"] == 6 and figures["hands_on_negatives"] == 0
