@@ -8,6 +8,7 @@ Any unreadable file becomes one :class:`~locator.errors.UserError` line.
 
 from __future__ import annotations
 
+import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,20 +38,26 @@ class Photo:
         return self.full_size[0] / self.rgb.shape[1]
 
 
-def read_photo(path: Path, max_side: int = WORKING_SIDE) -> Photo:
-    """Open ``path`` as an upright 8-bit RGB picture, or raise a one-line :class:`UserError` saying
-    what is wrong with it (the caller names the file)."""
-    if not path.exists():
-        raise UserError("no such file")
-    if path.is_dir():
-        raise UserError("is a folder, not an image")
-    if path.stat().st_size == 0:
-        raise UserError("empty file (0 bytes)")
+def read_photo(source: Path | bytes, max_side: int = WORKING_SIDE) -> Photo:
+    """Open a file (or an upload's bytes) as an upright 8-bit RGB picture, or raise a one-line
+    :class:`UserError` saying what is wrong with it (the caller names the file)."""
+    if isinstance(source, bytes):
+        if not source:
+            raise UserError("empty file (0 bytes)")
+        opened = io.BytesIO(source)
+    else:
+        if not source.exists():
+            raise UserError("no such file")
+        if source.is_dir():
+            raise UserError("is a folder, not an image")
+        if source.stat().st_size == 0:
+            raise UserError("empty file (0 bytes)")
+        opened = source
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(opened) as image:
                 full_size = _oriented_size(image)
                 image.draft("RGB", (max_side, max_side))  # JPEG decodes at 1/2, 1/4, 1/8 if it can
                 image = ImageOps.exif_transpose(image)

@@ -46,12 +46,13 @@ def locate_in_photo(photo: Photo, detector: HandDetector, mirrored: bool = False
     return [locate_hand(hand.scaled(to_full), mirrored) for hand in detector.detect(small)]
 
 
-def analyse_photo(path: Path, detector: HandDetector, mirrored: bool = False,
+def analyse_photo(source: Path | bytes, detector: HandDetector, mirrored: bool = False,
                   label: str | None = None) -> PhotoResult:
-    """Read and locate one photo; a bad file becomes ``error`` instead of an exception."""
-    result = PhotoResult(image=label if label is not None else str(path))
+    """Read and locate one photo (a path, or an upload's bytes named by ``label``); a bad file becomes
+    ``error`` instead of an exception."""
+    result = PhotoResult(image=label if label is not None else str(source))
     try:
-        photo = read_photo(path)
+        photo = read_photo(source)
     except UserError as error:
         result.error = str(error)
         return result
