@@ -1,0 +1,308 @@
+"""The guided routine: steps, safety screen, prompts, press detection and timers, on a fake clock."""
+
+import numpy as np
+import pytest
+
+from locator.geometry import Landmark
+from locator.hands import LocatedHand, locate_points
+from locator.routine import (
+    GRACE_SECONDS, HOLD_STILL, MAX_SECONDS_PER_UPDATE, PREGNANCY_NOTE, PRESETS, PRESS_RADIUS,
+    SAFETY_CHECKS, Routine, build_steps, decide_safety,
+)
+
+FRAME = 0.1  # seconds between updates, about what the live page delivers
+
+
+def right_palm_landmarks() -> np.ndarray:
+    """A plausible right palm seen unmirrored, fingers up (same shape as in test_core)."""
+    left_looking = np.array([
+        [0, 0], [-35, -20], [-60, -50], [-75, -80], [-85, -105],      # wrist, thumb
+        [-30, -100], [-35, -140], [-37, -165], [-38, -185],           # index
+        [-5, -105], [-5, -150], [-5, -178], [-5, -200],               # middle
+        [18, -100], [20, -140], [21, -165], [22, -185],               # ring
+        [38, -90], [44, -120], [47, -140], [49, -158],                # little
+    ], dtype=float)
+    return left_looking * (-1, 1) + (320, 400)
+
+
+def hand(handedness="left", facing="palm", shift=(0.0, 0.0)) -> LocatedHand:
+    """A hand as the core would hand it over; the routine trusts the core's handedness and facing."""
+    landmarks = right_palm_landmarks() + np.asarray(shift, dtype=float)
+    return LocatedHand(handedness, 0.9, facing, 0.9, landmarks, locate_points(landmarks, facing))
+
+
+def presser(index_tip_at, handedness="right") -> LocatedHand:
+    """The other hand, moved so that its index fingertip is at ``index_tip_at``."""
+    landmarks = right_palm_landmarks()
+    landmarks = landmarks - landmarks[Landmark.INDEX_TIP] + np.asarray(index_tip_at, dtype=float)
+    return LocatedHand(handedness, 0.9, "back", 0.9, landmarks, locate_points(landmarks, "back"))
+
+
+def pressing(target: LocatedHand, code: str, offset=(0.0, 0.0)) -> list[LocatedHand]:
+    """The target hand and the other hand's index tip at ``code`` plus ``offset`` pixels."""
+    other = "right" if target.handedness == "left" else "left"
+    return [target, presser(target.point(code).xy + np.asarray(offset), other)]
+
+
+def run(routine: Routine, hands, start: float, seconds: float):
+    """Feed the same hands every FRAME seconds from ``start``; return the last view and the end time."""
+    now, view = start, None
+    for _ in range(round(seconds / FRAME)):
+        now = round(now + FRAME, 6)
+        view = routine.update(hands, now)
+    return view, now
+
+
+# --- Steps ----------------------------------------------------------------------------------------
+
+def test_full_routine_goes_point_by_point_left_then_right():
+    steps = build_steps("full routine", pregnant=False)
+    assert [(s.target, s.hand) for s in steps] == [
+        ("PC8", "left"), ("PC8", "right"), ("LI4", "left"), ("LI4", "right"),
+        *((f"EX-UE9-{n}", "left") for n in range(1, 5)), *((f"EX-UE9-{n}", "right") for n in range(1, 5)),
+        (None, "left"), (None, "right"), (None, "left"), (None, "right"),
+    ]
+    assert "joint" in steps[-4].title.lower() and "stretch" in steps[-1].title.lower()
+    assert [s.face for s in steps[:4]] == ["palm", "palm", "back", "back"]
+    for step in steps:
+        assert f"{step.hold_seconds:g} seconds" in step.instruction and step.hand in step.instruction
+
+
+def test_rescue_is_laogong_15_s_then_hegu_and_stretch_15_s_per_hand():
+    steps = build_steps("30-second rescue", pregnant=False)
+    assert [(s.target, s.hand, s.hold_seconds) for s in steps] == [
+        ("PC8", "left", 15), ("PC8", "right", 15), ("LI4", "left", 8), ("LI4", "right", 8),
+        (None, "left", 7), (None, "right", 7),
+    ]
+    assert "vigorous" in steps[0].instruction and "firmly" in steps[2].instruction
+    assert set(PRESETS) == {"30-second rescue", "full routine"}
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_pregnancy_removes_every_hegu_step_and_says_why(preset):
+    steps = build_steps(preset, pregnant=True)
+    assert "LI4" not in {s.target for s in steps}
+    assert len(steps) == len(build_steps(preset, pregnant=False)) - 2
+    assert Routine(preset, pregnant=True).notes == (PREGNANCY_NOTE,)
+    assert "pregnancy" in PREGNANCY_NOTE and "Hegu" in PREGNANCY_NOTE
+    assert Routine(preset).notes == ()
+
+
+# --- Safety screen --------------------------------------------------------------------------------
+
+def test_safety_screen_covers_the_product_list():
+    keys = {check.key for check in SAFETY_CHECKS}
+    assert {"broken_skin", "inflamed", "pregnant", "clotting", "skin_condition", "recent_surgery",
+            "serious_condition", "doctor_advised_against"} == keys
+    assert all(check.question.endswith("?") and check.if_yes for check in SAFETY_CHECKS)
+
+
+def test_no_to_everything_proceeds():
+    decision = decide_safety({check.key: False for check in SAFETY_CHECKS})
+    assert decision.proceed and not decision.pregnant and not decision.reasons
+
+
+@pytest.mark.parametrize("key", ["broken_skin", "inflamed", "doctor_advised_against"])
+def test_broken_skin_or_inflammation_stops_even_with_a_doctors_agreement(key):
+    decision = decide_safety({key: True}, doctor_agreed=True)
+    assert not decision.proceed and len(decision.reasons) == 1
+
+
+@pytest.mark.parametrize("key", ["clotting", "skin_condition", "recent_surgery", "serious_condition"])
+def test_conditions_need_a_doctors_agreement(key):
+    without = decide_safety({key: True})
+    assert not without.proceed and without.needs_doctor_confirmation and "doctor" in without.reasons[0]
+    assert decide_safety({key: True}, doctor_agreed=True).proceed
+
+
+def test_pregnancy_proceeds_without_hegu():
+    decision = decide_safety({"pregnant": True})
+    assert decision.proceed and decision.pregnant and decision.reasons == (PREGNANCY_NOTE,)
+
+
+def test_a_misspelt_answer_is_an_error_not_a_silent_no():
+    with pytest.raises(ValueError):
+        decide_safety({"broken skin": True})
+
+
+# --- Prompts --------------------------------------------------------------------------------------
+
+def test_no_hands_asks_for_the_target_hand():
+    view = Routine().update([], 0.1)
+    assert view.prompt == "Bring your left hand into view" and not view.on_target
+    assert view.target == "PC8" and view.step_index == 0
+
+
+def test_only_the_other_hand_in_view_still_asks_for_the_target_hand():
+    assert Routine().update([hand("right", "palm")], 0.1).prompt == "Bring your left hand into view"
+
+
+def test_wrong_face_asks_to_turn_the_hand_over():
+    assert Routine().update([hand("left", "back")], 0.1).prompt == "Turn your hand over"
+
+
+def test_side_on_asks_for_the_face_by_name():
+    assert Routine().update([hand("left", "side")], 0.1).prompt == "Show your left palm"
+    hegu = Routine()
+    hegu.skip(0.0)
+    hegu.skip(0.0)
+    view = hegu.update([hand("left", "side")], 0.1)
+    assert view.target == "LI4" and view.prompt == "Show the back of your left hand"
+
+
+def test_webs_can_be_pressed_from_either_face():
+    routine = Routine()
+    for _ in range(4):
+        routine.skip(0.0)
+    assert routine.update([], 0.0).target == "EX-UE9-1"
+    for facing in ("back", "palm", "side"):
+        target = hand("left", facing)
+        view = routine.update(pressing(target, "EX-UE9-1"), 0.1)
+        assert view.prompt is None and view.on_target, facing
+
+
+def test_a_big_jump_asks_to_hold_still_and_does_not_count():
+    routine = Routine()
+    target = hand("left", "palm")
+    run(routine, pressing(target, "PC8"), 0.0, 1.0)
+    held = routine.update(pressing(target, "PC8"), 1.1).seconds_held
+    jumped = hand("left", "palm", shift=(0.2 * target.size, 0))
+    view = routine.update(pressing(jumped, "PC8"), 1.2)
+    assert view.prompt == "Hold still" and view.seconds_held == pytest.approx(held)
+    view = routine.update(pressing(jumped, "PC8"), 1.3)
+    assert view.prompt is None and view.seconds_held == pytest.approx(held + FRAME)
+
+
+def test_a_small_tremor_is_not_a_jump():
+    routine = Routine()
+    target = hand("left", "palm")
+    routine.update(pressing(target, "PC8"), 0.1)
+    nudged = hand("left", "palm", shift=(0.5 * HOLD_STILL * target.size, 0))
+    assert routine.update(pressing(nudged, "PC8"), 0.2).prompt is None
+
+
+# --- Pressing and timers --------------------------------------------------------------------------
+
+def test_a_fingertip_of_the_other_hand_on_the_point_is_on_target():
+    target = hand("left", "palm")
+    inside = 0.9 * PRESS_RADIUS * target.size
+    view = Routine().update(pressing(target, "PC8", offset=(inside, 0)), 0.1)
+    assert view.on_target and view.prompt is None
+
+
+def test_a_fingertip_outside_the_radius_is_off_target():
+    target = hand("left", "palm")
+    outside = 1.2 * PRESS_RADIUS * target.size
+    assert not Routine().update(pressing(target, "PC8", offset=(0, outside)), 0.1).on_target
+
+
+def test_the_target_hand_alone_is_not_pressing_itself():
+    """Its own fingertips are near its own palm in a fist; only the other hand presses."""
+    target = hand("left", "palm")
+    assert not Routine().update([target], 0.1).on_target
+
+
+def test_pressing_with_the_wrong_face_shown_does_not_count():
+    target = hand("left", "back")
+    view = Routine().update(pressing(target, "PC8"), 0.1)
+    assert not view.on_target and view.prompt == "Turn your hand over"
+
+
+def test_hold_time_counts_only_on_target_and_pauses_off_target():
+    routine = Routine()
+    target = hand("left", "palm")
+    view, now = run(routine, pressing(target, "PC8"), 0.0, 2.0)
+    assert view.seconds_held == pytest.approx(2.0 - FRAME)  # the first update only starts the clock
+    view, now = run(routine, pressing(target, "PC8", offset=(0, 200)), now, 3.0)
+    assert not view.on_target
+    off_target_held = view.seconds_held
+    assert off_target_held == pytest.approx(2.0 - FRAME + GRACE_SECONDS)
+    view, now = run(routine, pressing(target, "PC8"), now, 1.0)
+    assert view.seconds_held == pytest.approx(off_target_held + 1.0)  # paused, never reset
+
+
+def test_one_flickering_frame_does_not_stop_the_timer():
+    routine = Routine()
+    target = hand("left", "palm")
+    view, now = run(routine, pressing(target, "PC8"), 0.0, 1.0)
+    flicker = routine.update([target], now + FRAME)
+    assert flicker.on_target and flicker.seconds_held == pytest.approx(view.seconds_held + FRAME)
+
+
+def test_a_long_gap_between_frames_is_not_credited():
+    routine = Routine()
+    target = hand("left", "palm")
+    routine.update(pressing(target, "PC8"), 0.0)
+    assert routine.update(pressing(target, "PC8"), 5.0).seconds_held == MAX_SECONDS_PER_UPDATE
+
+
+def test_held_long_enough_completes_the_step_and_starts_the_next():
+    routine = Routine("30-second rescue")
+    target = hand("left", "palm")
+    view, now = run(routine, pressing(target, "PC8"), 0.0, 14.0)
+    assert view.step_index == 0 and view.seconds_left == pytest.approx(1.0 + FRAME)
+    assert view.step_progress == pytest.approx((14.0 - FRAME) / 15)
+    view, now = run(routine, pressing(target, "PC8"), now, 1.1)
+    assert view.step_index == 1 and view.step.hand == "right" and view.seconds_held == 0
+    assert view.prompt is None and view.routine_progress == pytest.approx(1 / 6)
+    assert routine.update([target], now + FRAME).prompt == "Bring your right hand into view"
+
+
+def test_whole_hand_steps_count_while_the_hand_is_in_view():
+    routine = Routine("30-second rescue")
+    for _ in range(4):
+        routine.skip(0.0)
+    view, now = run(routine, [hand("left", "back")], 0.0, 3.0)  # skip(0.0) started the clock
+    assert view.target is None and view.on_target and view.seconds_held == pytest.approx(3.0)
+    view, now = run(routine, [], now, 1.0)
+    assert view.prompt == "Bring your left hand into view"
+    assert view.seconds_held == pytest.approx(3.0 + GRACE_SECONDS)
+
+
+def test_pause_stops_the_clock_and_resume_does_not_credit_the_pause():
+    routine = Routine()
+    target = hand("left", "palm")
+    view, now = run(routine, pressing(target, "PC8"), 0.0, 1.0)
+    routine.pause(now)
+    paused, now = run(routine, pressing(target, "PC8"), now, 5.0)
+    assert paused.paused and paused.seconds_held == pytest.approx(view.seconds_held)
+    routine.resume(now + 60)
+    resumed = routine.update(pressing(target, "PC8"), now + 60 + FRAME)
+    assert not resumed.paused and resumed.seconds_held == pytest.approx(view.seconds_held + FRAME)
+
+
+# --- Navigation and the end -----------------------------------------------------------------------
+
+def test_skip_back_and_restart():
+    routine = Routine()
+    target = hand("left", "palm")
+    run(routine, pressing(target, "PC8"), 0.0, 2.0)
+    routine.skip(2.0)
+    assert routine.update([], 2.1).step_index == 1
+    routine.back(2.1)
+    view = routine.update([], 2.2)
+    assert view.step_index == 0 and view.seconds_held == 0  # back redoes the step from zero
+    routine.back(2.2)
+    assert routine.update([], 2.3).step_index == 0  # nothing before the first step
+    routine.skip(2.3)
+    routine.skip(2.3)
+    routine.restart(2.4)
+    view = routine.update([], 2.5)
+    assert (view.step_index, view.seconds_held, view.paused) == (0, 0, False)
+
+
+def test_finishing_gives_a_summary():
+    routine = Routine("30-second rescue", pregnant=True)
+    assert [s.target for s in routine.steps] == ["PC8", "PC8", None, None]
+    now = 0.0
+    for step in routine.steps[:3]:
+        target = hand(step.hand, "palm")
+        hands = pressing(target, step.target) if step.target else [target]
+        view, now = run(routine, hands, now, step.hold_seconds + 2 * FRAME)
+    routine.skip(now)
+    view = routine.update([], now + FRAME)
+    assert view.finished and view.step is None and view.routine_progress == 1.0
+    assert view.summary.steps_done == 3 and view.summary.steps_skipped == 1
+    assert view.summary.seconds_pressed == pytest.approx(15 + 15 + 7)
+    routine.skip(now)  # skipping past the end changes nothing
+    assert routine.update([], now + 2 * FRAME).summary == view.summary
