@@ -14,7 +14,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Iterator, TextIO
 
-from . import samples
+from . import bench, samples
 from .errors import UserError
 from .images import IMAGE_SUFFIXES, find_images
 
@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     _register_locate(commands)
     _register_evaluate(commands)
     samples.register(commands)
+    bench.register(commands)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
@@ -147,10 +148,10 @@ def _open_json(target: str | None, overwrite: bool):
 
 
 def _write_png(path: Path, rgb) -> None:
-    from PIL import Image
+    from .overlay import encode_png
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(rgb).save(path)
+    path.write_bytes(encode_png(rgb))
 
 
 def _summary_line(result) -> str:

@@ -91,3 +91,21 @@ def palm_tilt(points3d: np.ndarray) -> float:
     normal = np.cross(a, b)
     length = np.linalg.norm(normal)
     return float(abs(normal[2]) / length) if length > 0 else 0.0
+
+
+def thumb_lift(points3d: np.ndarray) -> float:
+    """How far the thumb stands out of the palm plane toward the camera, in hand sizes.
+
+    The thumb rests on the palm side of the hand, so it comes toward the camera when the palm faces it
+    and goes away when the back does: evidence of the face that does not rest on the detector's
+    left/right label. ``points3d``: x, y in pixels and a depth in the same units (smaller = closer).
+    """
+    wrist = points3d[Landmark.WRIST]
+    normal = np.cross(points3d[Landmark.INDEX_MCP] - wrist, points3d[Landmark.PINKY_MCP] - wrist)
+    length = np.linalg.norm(normal)
+    size = hand_size(points3d)
+    if length == 0 or size == 0 or normal[2] == 0:
+        return 0.0
+    toward_camera = -normal / length * np.sign(normal[2])  # unit normal pointing at the camera (-z)
+    thumb = points3d[[Landmark.THUMB_IP, Landmark.THUMB_TIP]] - wrist
+    return float(np.mean(thumb @ toward_camera) / size)

@@ -134,6 +134,41 @@ class LegendAnnotator:
         return image
 
 
+@dataclass
+class TargetAnnotator:
+    """The routine's current point: a pulsing ring the size of the press zone, green while pressed.
+
+    Built for each frame with what the routine says (``code`` on the ``handedness`` hand, whether a
+    fingertip is on it, and a ``phase`` in seconds that drives the pulse).
+    """
+
+    code: str
+    handedness: str
+    on_target: bool = False
+    phase: float = 0.0
+    radius: float = 0.12  # fraction of the hand size: the routine's press zone
+
+    def annotate(self, image: np.ndarray, hands: Iterable[LocatedHand], scale: float = 1.0) -> np.ndarray:
+        for hand in hands:
+            if hand.handedness != self.handedness:
+                continue
+            centre = _px(hand.point(self.code).xy, scale)
+            r = marker_radius(hand, scale, self.radius)
+            pulse = 1.0 if self.on_target else 0.85 + 0.15 * np.sin(self.phase * 2 * np.pi * 1.2)
+            colour = (40, 220, 90) if self.on_target else (255, 210, 0)
+            cv2.circle(image, centre, int(r * pulse) + 2, BLACK, 5, cv2.LINE_AA)
+            cv2.circle(image, centre, int(r * pulse), colour, 3, cv2.LINE_AA)
+        return image
+
+
+def encode_png(rgb: np.ndarray) -> bytes:
+    """PNG bytes of an RGB picture (for files and downloads)."""
+    ok, buffer = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise ValueError("could not encode the picture as PNG")
+    return buffer.tobytes()
+
+
 def annotate_photo(rgb: np.ndarray, hands: list[LocatedHand], scale: float = 1.0) -> np.ndarray:
     """The photo command's picture: skeleton, points, labels and legend, on a copy of ``rgb``."""
     image = rgb.copy()

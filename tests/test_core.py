@@ -94,10 +94,28 @@ def test_hand_and_face_are_one_decision():
     assert decide_hand_and_face(detected(mirrored_outline, "left"), mirrored=True)[::2] == ("right", "palm")
 
 
-def test_scores_come_from_the_detector_label():
+def test_flat_hand_scores_come_from_the_detector_label():
     handedness, h_score, facing, f_score = decide_hand_and_face(detected(right_palm_landmarks(), "right", 0.73),
                                                                mirrored=False)
-    assert (h_score, f_score) == (0.73, 0.73)
+    assert h_score == pytest.approx(0.73) and f_score == pytest.approx(0.73)
+
+
+def thumb_depth(lift: float) -> np.ndarray:
+    """Depths that lift the thumb ``lift`` hand sizes toward the camera (negative: away)."""
+    depth = np.zeros(21)
+    depth[[Landmark.THUMB_IP, Landmark.THUMB_TIP]] = -lift * hand_size(right_palm_landmarks())
+    return depth
+
+
+def test_thumb_lift_corrects_an_unsure_label_but_not_a_sure_one():
+    palm = right_palm_landmarks()
+    # The label says "left" (so: a left back) but barely; the thumb stands toward the camera: a right palm.
+    unsure = decide_hand_and_face(detected(palm, "left", 0.55, thumb_depth(0.2)), mirrored=False)
+    assert unsure[::2] == ("right", "palm") and unsure[1] > 0.8
+    sure = decide_hand_and_face(detected(palm, "left", 0.99, thumb_depth(0.2)), mirrored=False)
+    assert sure[::2] == ("left", "back") and sure[1] < 0.99
+    agreeing = decide_hand_and_face(detected(palm, "right", 0.8, thumb_depth(0.2)), mirrored=False)
+    assert agreeing[::2] == ("right", "palm") and agreeing[1] > 0.95
 
 
 def test_edge_on_hand_is_side_and_shows_only_the_webs():

@@ -2,7 +2,7 @@
 
 import csv
 import json
-from pathlib import Path
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,7 +11,7 @@ from PIL import Image
 from locator.cli import main
 from locator.detector import HandDetector
 from locator.images import read_photo
-from locator.photos import analyse_photo
+from locator.photos import analyse_photo, locate_in_photo
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +48,22 @@ def test_hand_and_face_agree_with_the_manifest_where_it_is_sure(shared_hands, ma
         assert (hands[0].handedness, hands[0].facing) == (row["handedness"], row["view"]), name
         checked += 1
     assert checked >= 5
+
+
+def test_mirror_image_of_every_clear_photo_gives_the_same_decisions(shared_hands, manifest, detector):
+    """Flip each photo that shows one palm or back, say it is mirrored: same real hand, same face."""
+    checked = 0
+    for name, row in manifest.items():
+        if row["view"] not in ("palm", "back"):
+            continue
+        photo = read_photo(shared_hands / "images" / name)
+        plain = locate_in_photo(photo, detector)
+        flipped = locate_in_photo(replace(photo, rgb=photo.rgb[:, ::-1].copy()), detector, mirrored=True)
+        if len(plain) != 1 or len(flipped) != 1:
+            continue
+        assert (plain[0].handedness, plain[0].facing) == (flipped[0].handedness, flipped[0].facing), name
+        checked += 1
+    assert checked >= 8
 
 
 def test_mirrored_photo_gives_the_same_real_hand(shared_hands, detector, tmp_path):

@@ -1,0 +1,67 @@
+"""The live page in a real browser: fake camera -> Python callback -> markers in the returned video."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from locator.detector import HandDetector
+from locator.hands import locate_hand
+from locator.overlay import point_colour
+
+from .harness import (chromium_page, loopback_network_namespace, read_video_pixels, start_stream,
+                      streamlit_server, wait_for, write_y4m)
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+def close_to(rgb, expected, tolerance) -> bool:
+    return all(abs(int(a) - b) <= tolerance for a, b in zip(rgb, expected))
+
+
+def frames_processed(page) -> int:
+    """The page's own counter ("Processed N frames"), refreshed twice a second."""
+    text = page.get_by_text(re.compile(r"Processed \d+ frames")).first
+    if not text.count():
+        return 0
+    return int(re.search(r"Processed (\d+) frames", text.inner_text()).group(1))
+
+
+def test_live_markers_sit_where_the_locator_puts_them(tmp_path, shared_hands):
+    camera = np.asarray(Image.open(shared_hands / "images" / "palm_left_07.jpg").convert("RGB"))
+    assert camera.shape == (480, 640, 3)
+    # What the page should draw: the selfie view flips the camera picture and says so to the locator.
+    shown = np.ascontiguousarray(camera[:, ::-1])
+    with HandDetector() as detector:
+        hand = locate_hand(detector.detect(shown)[0], mirrored=True)
+    assert hand.facing == "palm"
+    targets = [(p.code, tuple(int(round(v)) for v in p.xy)) for p in hand.points if p.on_visible_face]
+    y4m = write_y4m(tmp_path / "palm.y4m", [camera])
+
+    with loopback_network_namespace(), \
+            streamlit_server(APP, env={"LOCATOR_TEST_LOOPBACK_ICE": "1"}, log_dir=tmp_path) as server, \
+            chromium_page(y4m) as page:
+        page.goto(server.url)
+        page.get_by_text("Before you start").wait_for(timeout=60_000)
+        try:
+            start_stream(page, frames_processed=lambda: frames_processed(page), timeout_s=30)
+        except AssertionError as error:
+            raise AssertionError(f"{error}\n--- server log ---\n{server.log()}") from None
+        points = [xy for _, xy in targets]
+        seen = []
+
+        def markers_visible() -> bool:
+            seen.append(read_video_pixels(page, points, radius=1))
+            return bool(seen[-1].pixels) and all(
+                close_to(rgb, point_colour(code), 70) for (code, _), rgb in zip(targets, seen[-1].pixels))
+
+        wait_for(page, markers_visible, timeout_s=15)
+        assert "Traceback" not in server.log()
+    y4m.unlink()
+
+    last = seen[-1]
+    assert (last.width, last.height) == (640, 480), last
+    for (code, xy), rgb in zip(targets, last.pixels):
+        assert close_to(rgb, point_colour(code), 70), f"{code} at {xy}: saw {rgb}, want {point_colour(code)}"
+        assert not close_to(shown[xy[1], xy[0]], point_colour(code), 70), f"{code}: the photo itself matches"

@@ -1,0 +1,37 @@
+"""Photo mode of the real page in a real browser: upload a photo, see the annotated result."""
+
+from pathlib import Path
+
+from .harness import chromium_page, loopback_network_namespace, streamlit_server, write_y4m
+
+import numpy as np
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+def test_upload_shows_annotated_photo_points_and_downloads(tmp_path, shared_hands):
+    y4m = write_y4m(tmp_path / "still.y4m", [np.zeros((480, 640, 3), np.uint8)], seconds=0.2)
+    with loopback_network_namespace(), \
+            streamlit_server(APP, env={"LOCATOR_SAMPLES_DIR": str(shared_hands / "images")},
+                             log_dir=tmp_path) as server, \
+            chromium_page(y4m) as page:
+        page.goto(server.url)
+        page.get_by_text("Photo", exact=True).click()
+        page.locator("input[type=file]").set_input_files(str(shared_hands / "images" / "palm_right_01.jpg"))
+        page.get_by_text("Hand 1: right hand, palm toward the camera").wait_for(timeout=60_000)
+        assert page.get_by_role("img", name="palm_right_01.jpg (1600×1200)").count() \
+            or page.get_by_text("palm_right_01.jpg (1600×1200)").count()
+        assert page.get_by_text("PC8 Laogong 劳宫").count() >= 1
+        assert page.get_by_role("button", name="Download annotated PNG").count() == 1
+
+        # A bad upload gets a message on the page, not a traceback.
+        bad = tmp_path / "notes.jpg"
+        bad.write_text("not a picture")
+        page.locator("input[type=file]").set_input_files(str(bad))
+        page.get_by_text("notes.jpg: not an image").wait_for(timeout=30_000)
+        assert page.get_by_text("Traceback").count() == 0
+
+        # The sample tab lists the configured folder.
+        page.get_by_role("tab", name="Sample photos").click()
+        page.get_by_text("Sample photo", exact=True).wait_for(timeout=30_000)
+        assert "Traceback" not in server.log()
