@@ -182,8 +182,8 @@ def safety_screen() -> None:
         submitted = st.form_submit_button("Continue")
     if submitted:
         decision = decide_safety(answers, doctor_agreed)
-        st.session_state.safety = decision
-    decision = st.session_state.get("safety")
+        st.session_state.safety_decision = decision
+    decision = st.session_state.get("safety_decision")
     if decision is None:
         return
     for reason in decision.reasons:
@@ -231,7 +231,7 @@ def step_panel(session: LiveSession) -> None:
 
 def routine_controls(session: LiveSession) -> None:
     preset = st.sidebar.selectbox("Routine", list(PRESETS), key="preset")
-    decision = st.session_state.get("safety")
+    decision = st.session_state.get("safety_decision")
     if decision is None or not decision.proceed:
         return
     if session.routine is None or st.session_state.get("routine_preset") != preset:
@@ -239,9 +239,11 @@ def routine_controls(session: LiveSession) -> None:
             session.routine = Routine(preset, pregnant=decision.pregnant)
             session.view = None
         st.session_state.routine_preset = preset
-    columns = st.columns(5)
-    actions = {"Pause": "pause", "Resume": "resume", "Back": "back", "Skip": "skip", "Restart": "restart"}
-    for column, (label, method) in zip(columns, actions.items()):
+    with session.lock:
+        paused = session.view is not None and session.view.paused
+    actions = {"Resume" if paused else "Pause": "resume" if paused else "pause",
+               "Back": "back", "Skip": "skip", "Restart": "restart"}
+    for column, (label, method) in zip(st.columns(len(actions)), actions.items()):
         if column.button(label, key=f"routine_{method}", use_container_width=True):
             with session.lock:
                 getattr(session.routine, method)(time.monotonic())
@@ -269,7 +271,8 @@ def live_mode() -> None:
         )
         st.caption(CAMERA_HELP)
     with panel:
-        if st.session_state.get("safety") is None or not st.session_state.safety.proceed:
+        decision = st.session_state.get("safety_decision")
+        if decision is None or not decision.proceed:
             safety_screen()
         routine_controls(session)
         st.fragment(step_panel, run_every=0.5)(session)
