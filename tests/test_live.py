@@ -128,7 +128,7 @@ def test_bench_prints_the_figures_and_writes_json(tmp_path, shared_hands, capsys
     assert main(["bench", "--frames", "60", "--images", str(images), "--json", str(out_json)]) == 0
     printed = capsys.readouterr().out
     for text in ("detect (VIDEO mode)", "whole live path", "bare VIDEO, num_hands=2", "photos/s",
-                 "steadiness", "lag", "peak memory"):
+                 "steadiness", "lag", "memory: peak"):
         assert text in printed
     figures = json.loads(out_json.read_text())
     assert {"live", "bare_video", "ratio_live_to_bare2", "own_work_pct_of_detector", "photo_pipeline",

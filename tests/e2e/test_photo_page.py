@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from .harness import chromium_page, loopback_network_namespace, streamlit_server, write_y4m
-
 import numpy as np
+
+from .harness import chromium_page, loopback_network_namespace, streamlit_server, write_y4m
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -19,10 +19,10 @@ def test_upload_shows_annotated_photo_points_and_downloads(tmp_path, shared_hand
         page.get_by_text("Photo", exact=True).click()
         page.locator("input[type=file]").set_input_files(str(shared_hands / "images" / "palm_right_01.jpg"))
         page.get_by_text("Hand 1: right hand, palm toward the camera").wait_for(timeout=60_000)
-        assert page.get_by_role("img", name="palm_right_01.jpg (1600×1200)").count() \
-            or page.get_by_text("palm_right_01.jpg (1600×1200)").count()
-        assert page.get_by_text("PC8 Laogong 劳宫").count() >= 1
-        assert page.get_by_role("button", name="Download annotated PNG").count() == 1
+        # The page renders top to bottom: wait for each part rather than count at once.
+        page.get_by_text("palm_right_01.jpg (1600×1200)").first.wait_for(timeout=30_000)
+        page.get_by_text("PC8 Laogong 劳宫").first.wait_for(timeout=30_000)
+        page.get_by_role("button", name="Download annotated PNG").wait_for(timeout=30_000)
 
         # A bad upload gets a message on the page, not a traceback.
         bad = tmp_path / "notes.jpg"
