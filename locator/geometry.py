@@ -80,17 +80,27 @@ def chirality(landmarks: np.ndarray) -> float:
     return float(np.sign(a[0] * b[1] - a[1] * b[0]))
 
 
+def palm_normal(points3d: np.ndarray) -> np.ndarray | None:
+    """Unit normal of the plane through wrist, index knuckle and little-finger knuckle (x, y, depth).
+
+    Written out by hand: ``np.cross`` on single 3-vectors costs more than everything else per frame.
+    """
+    (wx, wy, wz), (ax, ay, az), (bx, by, bz) = (points3d[Landmark.WRIST], points3d[Landmark.INDEX_MCP],
+                                                points3d[Landmark.PINKY_MCP])
+    ax, ay, az, bx, by, bz = ax - wx, ay - wy, az - wz, bx - wx, by - wy, bz - wz
+    normal = np.array([ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx])
+    length = float(np.sqrt(normal @ normal))
+    return normal / length if length > 0 else None
+
+
 def palm_tilt(points3d: np.ndarray) -> float:
     """How squarely the palm faces the camera: ``|cos|`` of the angle between palm normal and view axis.
 
     ``points3d`` holds x, y in pixels and a depth in the same units. 1 means the palm (or the back) is
     flat to the camera; near 0 means the hand is seen edge-on, from the side.
     """
-    a = points3d[Landmark.INDEX_MCP] - points3d[Landmark.WRIST]
-    b = points3d[Landmark.PINKY_MCP] - points3d[Landmark.WRIST]
-    normal = np.cross(a, b)
-    length = np.linalg.norm(normal)
-    return float(abs(normal[2]) / length) if length > 0 else 0.0
+    normal = palm_normal(points3d)
+    return abs(float(normal[2])) if normal is not None else 0.0
 
 
 def thumb_lift(points3d: np.ndarray) -> float:
@@ -100,12 +110,11 @@ def thumb_lift(points3d: np.ndarray) -> float:
     and goes away when the back does: evidence of the face that does not rest on the detector's
     left/right label. ``points3d``: x, y in pixels and a depth in the same units (smaller = closer).
     """
-    wrist = points3d[Landmark.WRIST]
-    normal = np.cross(points3d[Landmark.INDEX_MCP] - wrist, points3d[Landmark.PINKY_MCP] - wrist)
-    length = np.linalg.norm(normal)
+    normal = palm_normal(points3d)
     size = hand_size(points3d)
-    if length == 0 or size == 0 or normal[2] == 0:
+    if normal is None or size == 0 or normal[2] == 0:
         return 0.0
-    toward_camera = -normal / length * np.sign(normal[2])  # unit normal pointing at the camera (-z)
-    thumb = points3d[[Landmark.THUMB_IP, Landmark.THUMB_TIP]] - wrist
-    return float(np.mean(thumb @ toward_camera) / size)
+    toward_camera = normal * -np.sign(normal[2])  # the unit normal that points at the camera (-z)
+    wrist = points3d[Landmark.WRIST]
+    lift = (points3d[Landmark.THUMB_IP] + points3d[Landmark.THUMB_TIP]) / 2 - wrist
+    return float(lift @ toward_camera) / size

@@ -7,6 +7,7 @@ No I/O, no UI, no MediaPipe: the detector adapter produces :class:`DetectedHand`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -123,8 +124,26 @@ def decide_hand_and_face(hand: DetectedHand, mirrored: bool) -> tuple[Handedness
 def locate_points(landmarks: np.ndarray, facing: Facing,
                   catalogue: tuple[Acupoint, ...] = CATALOGUE) -> tuple[LocatedPoint, ...]:
     """Every catalogue point on a hand, flagged by whether it is on the face toward the camera."""
-    return tuple(LocatedPoint(point, point.rule(landmarks), point.visible_from(facing))
-                 for point in catalogue)
+    positions = rule_weights(catalogue) @ landmarks  # every rule at once: they are affine
+    return tuple(LocatedPoint(point, xy, point.visible_from(facing))
+                 for point, xy in zip(catalogue, positions))
+
+
+@lru_cache(maxsize=8)
+def rule_weights(catalogue: tuple[Acupoint, ...]) -> np.ndarray:
+    """The ``(points, 21)`` matrix W with ``W @ landmarks`` = every rule's point.
+
+    Each rule is an affine combination of landmarks, so applying it to the identity matrix (21 landmarks
+    with 21 "coordinates") reads off its weights; one matrix product then places all points in a few
+    microseconds, which matters on the live path. Weights that do not sum to one would mean a rule that
+    does not follow the hand: refused here.
+    """
+    weights = np.array([point.rule(np.eye(21)) for point in catalogue])
+    sums = weights.sum(axis=1)
+    if not np.allclose(sums, 1.0):
+        bad = [point.code for point, total in zip(catalogue, sums) if not np.isclose(total, 1.0)]
+        raise ValueError(f"rules that are not affine combinations of landmarks: {bad}")
+    return weights
 
 
 def locate_hand(hand: DetectedHand, mirrored: bool = False) -> LocatedHand:

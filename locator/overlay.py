@@ -59,9 +59,8 @@ class SkeletonAnnotator:
 
     def annotate(self, image: np.ndarray, hands: Iterable[LocatedHand], scale: float = 1.0) -> np.ndarray:
         for hand in hands:
-            for a, b in HAND_CONNECTIONS:
-                cv2.line(image, _px(hand.landmarks[a], scale), _px(hand.landmarks[b], scale), self.colour,
-                         self.thickness, cv2.LINE_AA)
+            bones = np.rint(hand.landmarks[list(HAND_CONNECTIONS)] * scale).astype(np.int32)
+            cv2.polylines(image, list(bones), False, self.colour, self.thickness, cv2.LINE_AA)
         return image
 
 
@@ -128,7 +127,7 @@ class LegendAnnotator:
         width = max(cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, max(0.35, height / 22), 1)[0][0]
                     for text in lines)
         box = image[: row * len(lines) + row // 2, : width + int(height * 1.5)]
-        box[:] = (box * 0.45).astype(image.dtype)  # darken, so white text reads on any background
+        box >>= 1  # halve the brightness, so white text reads on any background
         for number, text in enumerate(lines, start=1):
             draw_text(image, text, (int(height / 2), number * row), height, outline=False)
         return image
