@@ -10,19 +10,9 @@ from locator.routine import (
     SAFETY_CHECKS, Routine, build_steps, decide_safety,
 )
 
+from .synthetic import right_palm_landmarks
+
 FRAME = 0.1  # seconds between updates, about what the live page delivers
-
-
-def right_palm_landmarks() -> np.ndarray:
-    """A plausible right palm seen unmirrored, fingers up (same shape as in test_core)."""
-    left_looking = np.array([
-        [0, 0], [-35, -20], [-60, -50], [-75, -80], [-85, -105],      # wrist, thumb
-        [-30, -100], [-35, -140], [-37, -165], [-38, -185],           # index
-        [-5, -105], [-5, -150], [-5, -178], [-5, -200],               # middle
-        [18, -100], [20, -140], [21, -165], [22, -185],               # ring
-        [38, -90], [44, -120], [47, -140], [49, -158],                # little
-    ], dtype=float)
-    return left_looking * (-1, 1) + (320, 400)
 
 
 def hand(handedness="left", facing="palm", shift=(0.0, 0.0)) -> LocatedHand:
