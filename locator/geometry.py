@@ -7,6 +7,7 @@ makes the acupoint rules invariant to rotation, scale, translation and mirroring
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum
 from typing import Mapping
 
@@ -65,7 +66,8 @@ def lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
 
 def hand_size(landmarks: np.ndarray) -> float:
     """Wrist to middle-finger knuckle distance in pixels: the unit of every tolerance and error."""
-    return float(np.linalg.norm(landmarks[Landmark.MIDDLE_MCP, :2] - landmarks[Landmark.WRIST, :2]))
+    (wx, wy), (mx, my) = landmarks[Landmark.WRIST, :2], landmarks[Landmark.MIDDLE_MCP, :2]
+    return math.hypot(float(mx - wx), float(my - wy))  # plain floats: called several times per frame
 
 
 def chirality(landmarks: np.ndarray) -> float:

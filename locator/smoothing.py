@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .geometry import hand_size
 from .hands import DetectedHand
 
 # Tuned with ``python -m locator bench`` (steadiness section) at 30 frames/s: on a still hand with
@@ -79,12 +80,6 @@ class _Track:
     wrist: np.ndarray = field(default_factory=lambda: np.zeros(2))
 
 
-def _size(landmarks: np.ndarray) -> float:
-    """Wrist to middle knuckle in pixels (as :func:`locator.geometry.hand_size`), at least 1."""
-    (wx, wy), (mx, my) = landmarks[0], landmarks[9]
-    return max(math.hypot(mx - wx, my - wy), 1.0)
-
-
 class HandSmoother:
     """One :class:`OneEuroFilter` per tracked hand, kept across frames by label and nearest wrist.
 
@@ -107,7 +102,7 @@ class HandSmoother:
 
     def __call__(self, hands: list[DetectedHand], t: float) -> list[DetectedHand]:
         """The same hands with smoothed landmarks, in the same order."""
-        sizes = [_size(hand.landmarks) for hand in hands]
+        sizes = [max(hand_size(hand.landmarks), 1.0) for hand in hands]
         assignment = self._match(hands, sizes)
         new_tracks: list[_Track] = []
         out: list[DetectedHand] = []
