@@ -57,15 +57,19 @@ class Acupoint:
 # --- LI4 Hegu -------------------------------------------------------------------------------------
 # WHO: on the dorsum of the hand, radial to the midpoint of the second metacarpal bone. Between the 1st
 # and 2nd metacarpals; with thumb and index pressed together, the top of the muscle bulge.
-# The 2nd metacarpal runs from the index knuckle toward the wrist; we take a point part-way along it and
-# move it toward the thumb's knuckle (the thumb side, whichever way the hand is turned).
-HEGU_ALONG_METACARPAL = 0.30   # fraction of index knuckle -> wrist
-HEGU_TOWARD_THUMB = 0.50       # fraction of that point -> thumb knuckle
+# The rule follows the 2nd metacarpal alone: a point part-way from the index knuckle toward the wrist,
+# moved to the thumb side by a multiple of the index-middle knuckle gap (the hand's own sideways unit,
+# which foreshortens with the hand). It lands about a third of the way up the metacarpal and a fifth of a
+# hand size to its thumb side. The thumb is left out on purpose: the labelled points keep their place
+# beside the index bone whether the thumb is spread or pressed to the index finger, and a rule that
+# followed the thumb's knuckle missed the pressed-thumb hand by 0.16 hand sizes.
+HEGU_ALONG_METACARPAL = 0.41   # fraction of index knuckle -> wrist
+HEGU_TOWARD_THUMB = 0.86       # index-middle knuckle gaps, away from the middle finger
 
 
 def hegu(landmarks: np.ndarray) -> np.ndarray:
     on_metacarpal = lerp(landmarks[L.INDEX_MCP], landmarks[L.WRIST], HEGU_ALONG_METACARPAL)
-    return lerp(on_metacarpal, landmarks[L.THUMB_MCP], HEGU_TOWARD_THUMB)
+    return on_metacarpal + HEGU_TOWARD_THUMB * (landmarks[L.INDEX_MCP] - landmarks[L.MIDDLE_MCP])
 
 
 # --- PC8 Laogong ----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from locator.catalogue import BY_CODE, CATALOGUE
-from locator.geometry import Landmark, blend, chirality, hand_size
+from locator.geometry import Landmark, blend, chirality, hand_size, lerp
 from locator.hands import DetectedHand, decide_hand_and_face, locate_hand, locate_points
 
 from .synthetic import right_palm_landmarks
@@ -60,6 +60,15 @@ def test_points_sit_where_the_anatomy_says():
     assert lm[Landmark.MIDDLE_MCP][0] < points["PC8"][0] < lm[Landmark.INDEX_MCP][0]
     assert 0.3 < level(points["LI4"]) < 1.0
     assert lm[Landmark.INDEX_MCP][0] < points["LI4"][0] < lm[Landmark.THUMB_MCP][0]
+
+
+def test_hegu_stays_beside_the_index_bone_when_the_thumb_moves():
+    """LI4 is defined by the 2nd metacarpal; pressing the thumb to the index finger must not drag it."""
+    spread = right_palm_landmarks()
+    pressed = spread.copy()
+    thumb = [Landmark.THUMB_MCP, Landmark.THUMB_IP, Landmark.THUMB_TIP]
+    pressed[thumb] = lerp(spread[thumb], spread[Landmark.INDEX_MCP], 0.5)
+    assert np.allclose(BY_CODE["LI4"].rule(pressed), BY_CODE["LI4"].rule(spread))
 
 
 def test_blend_refuses_weights_that_would_not_follow_the_hand():

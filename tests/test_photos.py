@@ -133,11 +133,10 @@ def test_evaluation_on_development_labels(shared_hands, capsys, tmp_path):
     assert code == 0 and "PCK@0.10" in printed
     figures = json.loads(report.read_text())
     pck = {code: values["pck@0.10"] for code, values in figures["points"].items()}
-    # Issue targets: PC8 >= 0.95 and webs >= 0.90 are met; LI4's target is 0.85 and we reach 2 of 3
-    # labelled hands (see README, "Accuracy"): this guards what we have against regressions.
+    # The issue's targets. LI4's margin is thin (worst hand 0.09 of 0.10): see README, "Accuracy".
+    assert pck["LI4"] >= 0.85
     assert pck["PC8"] >= 0.95
     assert pck["EX-UE9 (all four)"] >= 0.90
-    assert pck["LI4"] >= 0.66
     assert figures["hands_found"] == figures["hands_labelled"] == 6
     assert figures["handedness_agree"] == figures["facing_agree"] == 6
     assert figures["negative_images"] == 6 and figures["hands_on_negatives"] == 0
