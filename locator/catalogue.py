@@ -2,8 +2,8 @@
 
 Locations follow the WHO Standard Acupuncture Point Locations (2008), summarised in our own words. Every
 rule is a pure function from the ``(21, 2)`` landmarks to one image point, written as an affine
-combination of landmarks (see :func:`locator.geometry.blend`), so it follows the hand through rotation,
-scaling and mirroring. The numbers in the rules were tuned on the development labels in
+combination of landmarks (weights summing to one, checked by :func:`locator.hands.rule_weights`), so it
+follows the hand through rotation, scaling and mirroring. The numbers in the rules were tuned on the development labels in
 ``shared/hands/acupoints-dev.json``; ``python -m locator evaluate`` measures them.
 
 Adding a point is one edit: a rule and a catalogue entry.
@@ -17,7 +17,7 @@ from typing import Callable, Literal
 import numpy as np
 
 from .geometry import Landmark as L
-from .geometry import blend, lerp
+from .geometry import lerp
 
 Face = Literal["palm", "back"]
 Facing = Literal["palm", "back", "side"]
@@ -100,8 +100,8 @@ def _web_between(first_mcp: L, second_mcp: L) -> Callable[[np.ndarray], np.ndarr
     """Rule for the web between two fingers, given their knuckles (the next joint is index + 1)."""
 
     def web(landmarks: np.ndarray) -> np.ndarray:
-        knuckles = blend(landmarks, {first_mcp: 0.5, second_mcp: 0.5})
-        next_joints = blend(landmarks, {L(first_mcp + 1): 0.5, L(second_mcp + 1): 0.5})
+        knuckles = lerp(landmarks[first_mcp], landmarks[second_mcp], 0.5)
+        next_joints = lerp(landmarks[first_mcp + 1], landmarks[second_mcp + 1], 0.5)
         return lerp(knuckles, next_joints, WEB_TOWARD_NEXT_JOINTS)
 
     return web
@@ -109,7 +109,7 @@ def _web_between(first_mcp: L, second_mcp: L) -> Callable[[np.ndarray], np.ndarr
 
 def thumb_index_web(landmarks: np.ndarray) -> np.ndarray:
     margin = lerp(landmarks[L.THUMB_MCP], landmarks[L.INDEX_MCP], THUMB_WEB_TOWARD_INDEX)
-    distal = blend(landmarks, {L.THUMB_IP: 0.5, L.INDEX_PIP: 0.5})
+    distal = lerp(landmarks[L.THUMB_IP], landmarks[L.INDEX_PIP], 0.5)
     return lerp(margin, distal, THUMB_WEB_DISTAL)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from enum import IntEnum
-from typing import Mapping
 
 import numpy as np
 
@@ -42,21 +41,6 @@ class Landmark(IntEnum):
 
 FINGERTIPS = (Landmark.THUMB_TIP, Landmark.INDEX_TIP, Landmark.MIDDLE_TIP, Landmark.RING_TIP,
               Landmark.PINKY_TIP)
-
-
-def blend(landmarks: np.ndarray, weights: Mapping[Landmark, float]) -> np.ndarray:
-    """Affine combination ``sum(w * landmark)`` of landmarks; the weights must sum to one.
-
-    Summing to one is what keeps a point attached to the hand under any rotation, scaling, shift or
-    mirroring of the picture, so every rule is written with this function.
-    """
-    total = sum(weights.values())
-    if abs(total - 1.0) > 1e-9:
-        raise ValueError(f"weights sum to {total}, not 1: the point would not follow the hand")
-    point = np.zeros(landmarks.shape[1], dtype=float)
-    for index, weight in weights.items():
-        point += weight * landmarks[index]
-    return point
 
 
 def lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:

@@ -1,11 +1,13 @@
 """The pure core: rules follow the hand, decisions are coupled, the catalogue is complete."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from locator.catalogue import BY_CODE, CATALOGUE
-from locator.geometry import Landmark, blend, chirality, hand_size, lerp
-from locator.hands import DetectedHand, decide_hand_and_face, locate_hand, locate_points
+from locator.geometry import Landmark, chirality, hand_size, lerp
+from locator.hands import DetectedHand, decide_hand_and_face, locate_hand, locate_points, rule_weights
 
 from .synthetic import right_palm_landmarks
 
@@ -71,9 +73,10 @@ def test_hegu_stays_beside_the_index_bone_when_the_thumb_moves():
     assert np.allclose(BY_CODE["LI4"].rule(pressed), BY_CODE["LI4"].rule(spread))
 
 
-def test_blend_refuses_weights_that_would_not_follow_the_hand():
-    with pytest.raises(ValueError):
-        blend(right_palm_landmarks(), {Landmark.WRIST: 0.5, Landmark.INDEX_MCP: 0.6})
+def test_a_rule_that_would_not_follow_the_hand_is_refused():
+    drifting = replace(BY_CODE["PC8"], rule=lambda landmarks: 1.1 * landmarks[Landmark.WRIST])
+    with pytest.raises(ValueError, match="PC8"):
+        rule_weights((BY_CODE["LI4"], drifting))
 
 
 def detected(landmarks, label, score=0.9, depth=None) -> DetectedHand:
