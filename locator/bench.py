@@ -201,7 +201,7 @@ def measure_live(pipeline, make_frame, count: int) -> dict:
     stages = {name: [] for name in ("convert", "detect", "smooth", "locate", "overlay", "whole")}
     used: dict[str, int] = {}
     counts = []
-    ts0 = pipeline._last_ts + 1000
+    ts0 = pipeline.last_timestamp_ms + 1000
     for k in range(count):
         frame = make_frame(k)
         packet = av.VideoFrame.from_ndarray(frame, format="rgb24").reformat(format="yuv420p") if av else None
@@ -237,7 +237,7 @@ def own_work_warm(pipeline, frame: np.ndarray, repeats: int = 200) -> float:
     from .hands import locate_hand
     from .live import draw
 
-    result = pipeline.process(frame, pipeline._last_ts + 1000)
+    result = pipeline.process(frame, pipeline.last_timestamp_ms + 1000)
     canvas = frame.copy()
     times = []
     for k in range(repeats):

@@ -108,6 +108,12 @@ class LivePipeline:
         """Forget the smoothing state (e.g. when the stream restarts); detectors keep tracking."""
         self.smoother.reset()
 
+    @property
+    def last_timestamp_ms(self) -> int:
+        """The timestamp given to the detectors for the latest frame (-1 before the first): a caller
+        that feeds a new sequence to the same pipeline continues after it."""
+        return self._last_ts
+
     # --- per frame -----------------------------------------------------------------------------
     def process(self, rgb: np.ndarray, timestamp_ms: int) -> LiveResult:
         """Hands in one RGB frame (``(h, w, 3)`` uint8). Timestamps should increase; a repeated or
