@@ -3,8 +3,8 @@
 Locations follow the WHO Standard Acupuncture Point Locations (2008), summarised in our own words. Every
 rule is a pure function from the ``(21, 2)`` landmarks to one image point, written as an affine
 combination of landmarks (weights summing to one, checked by :func:`locator.hands.rule_weights`), so it
-follows the hand through rotation, scaling and mirroring. The numbers in the rules were tuned on the development labels in
-``shared/hands/acupoints-dev.json``; ``python -m locator evaluate`` measures them.
+follows the hand through rotation, scaling and mirroring. The numbers in the rules were tuned on the
+development labels in ``shared/hands/acupoints-dev.json``; ``python -m locator evaluate`` measures them.
 
 Adding a point is one edit: a rule and a catalogue entry.
 """
