@@ -113,6 +113,10 @@ def thumb_index_web(landmarks: np.ndarray) -> np.ndarray:
     return lerp(margin, distal, THUMB_WEB_DISTAL)
 
 
+# The four webs in order, by code: the fingers each lies between (the routine names them too).
+FINGER_WEBS: dict[str, str] = {"EX-UE9-1": "thumb and index", "EX-UE9-2": "index and middle",
+                               "EX-UE9-3": "middle and ring", "EX-UE9-4": "ring and little"}
+
 _WEB_HOW = ("Pinch the web between the thumb and index finger of the other hand and knead it for "
             "5-10 seconds, moderate pressure; then the next web.")
 _WEB_WHERE = ("At the edge of the web between the {} fingers, where the web skin meets the back of "
@@ -141,17 +145,17 @@ CATALOGUE: tuple[Acupoint, ...] = (
     ),
     *(
         Acupoint(
-            code=f"EX-UE9-{number}", pinyin="Baxie", hanzi="八邪", english=f"Eight Pathogens {number}",
+            code=code, pinyin="Baxie", hanzi="八邪", english=f"Eight Pathogens {number}",
             face="back", location=_WEB_WHERE.format(between), how_to_press=_WEB_HOW,
             cautions=(_NO_BROKEN_SKIN,), rule=rule, reachable_from_both_faces=True,
             short_label=str(number),  # four webs side by side: full names would overlap
         )
-        for number, between, rule in (
-            (1, "thumb and index", thumb_index_web),
-            (2, "index and middle", _web_between(L.INDEX_MCP, L.MIDDLE_MCP)),
-            (3, "middle and ring", _web_between(L.MIDDLE_MCP, L.RING_MCP)),
-            (4, "ring and little", _web_between(L.RING_MCP, L.PINKY_MCP)),
-        )
+        for number, (code, between), rule in zip((1, 2, 3, 4), FINGER_WEBS.items(), (
+            thumb_index_web,
+            _web_between(L.INDEX_MCP, L.MIDDLE_MCP),
+            _web_between(L.MIDDLE_MCP, L.RING_MCP),
+            _web_between(L.RING_MCP, L.PINKY_MCP),
+        ))
     ),
 )
 

@@ -15,7 +15,7 @@ from typing import Literal, Mapping, Sequence
 
 import numpy as np
 
-from .catalogue import BY_CODE, Face
+from .catalogue import BY_CODE, FINGER_WEBS, Face
 from .geometry import Landmark
 from .hands import Handedness, LocatedHand
 
@@ -43,9 +43,6 @@ MAX_SECONDS_PER_UPDATE = 0.5
 ROUNDING = 1e-6
 
 HANDS: tuple[Handedness, Handedness] = ("left", "right")
-WEBS = ("EX-UE9-1", "EX-UE9-2", "EX-UE9-3", "EX-UE9-4")
-WEB_NAMES = {"EX-UE9-1": "thumb and index", "EX-UE9-2": "index and middle",
-             "EX-UE9-3": "middle and ring", "EX-UE9-4": "ring and little"}
 
 
 @dataclass(frozen=True)
@@ -53,46 +50,49 @@ class Step:
     """One step of the routine on one hand.
 
     ``target`` is the acupoint code to press, or None for steps that work the whole hand (finger
-    stretches, pushes along the joints): those count time while the hand is in view. ``face`` is the face
-    of ``hand`` to turn toward the camera; None when any face will do.
+    stretches, pushes along the joints): those count time while the hand is in view.
     """
 
     title: str
     target: str | None
     hand: Handedness
-    face: Face | None
     instruction: str
     hold_seconds: float
 
+    @property
+    def face(self) -> Face | None:
+        """The face of ``hand`` to turn toward the camera: the target's; None when any face will do."""
+        return BY_CODE[self.target].face if self.target else None
+
 
 def _laogong(hand: Handedness, seconds: float, how: str) -> Step:
-    return Step(f"Laogong (PC8), {hand} palm", "PC8", hand, "palm",
+    return Step(f"Laogong (PC8), {hand} palm", "PC8", hand,
                 f"With the other thumb, {how} in the centre of your {hand} palm for {seconds:g} seconds.",
                 seconds)
 
 
 def _hegu(hand: Handedness, seconds: float) -> Step:
-    return Step(f"Hegu (LI4), back of the {hand} hand", "LI4", hand, "back",
+    return Step(f"Hegu (LI4), back of the {hand} hand", "LI4", hand,
                 f"Press firmly with the other thumb between the thumb and index-finger bones of your "
                 f"{hand} hand, fingers underneath; hold steady for {seconds:g} seconds.", seconds)
 
 
 def _web(hand: Handedness, code: str, seconds: float) -> Step:
     number = code[-1]
-    return Step(f"Finger web {number} of 4, {hand} hand", code, hand, "back",
-                f"Pinch the web between the {WEB_NAMES[code]} fingers of your {hand} hand with the other "
+    return Step(f"Finger web {number} of 4, {hand} hand", code, hand,
+                f"Pinch the web between the {FINGER_WEBS[code]} fingers of your {hand} hand with the other "
                 f"thumb and index finger and knead it, moderate pressure, for {seconds:g} seconds.",
                 seconds)
 
 
 def _joints(hand: Handedness, seconds: float) -> Step:
-    return Step(f"Finger joints, {hand} hand", None, hand, None,
+    return Step(f"Finger joints, {hand} hand", None, hand,
                 f"With the other thumb and index finger, push gently along each finger of your {hand} "
                 f"hand, joint by joint, from the knuckle to the tip; {seconds:g} seconds in all.", seconds)
 
 
 def _stretch(hand: Handedness, seconds: float) -> Step:
-    return Step(f"Stretch the fingers, {hand} hand", None, hand, None,
+    return Step(f"Stretch the fingers, {hand} hand", None, hand,
                 f"Take each finger of your {hand} hand in turn and stretch it gently back, no pain; "
                 f"{seconds:g} seconds in all.", seconds)
 
@@ -108,7 +108,7 @@ _RESCUE = (
 _FULL = (
     *(_laogong(hand, 20, "knead gently to moderately in small circles") for hand in HANDS),
     *(_hegu(hand, 15) for hand in HANDS),
-    *(_web(hand, code, 8) for hand in HANDS for code in WEBS),
+    *(_web(hand, code, 8) for hand in HANDS for code in FINGER_WEBS),
     *(_joints(hand, 20) for hand in HANDS),
     *(_stretch(hand, 15) for hand in HANDS),
 )
@@ -157,7 +157,6 @@ SAFETY_CHECKS: tuple[SafetyCheck, ...] = (
                 "With a serious health condition, ask a doctor before starting."),
 )
 
-DISCLAIMER = "This is for education and self-care, not a diagnosis or a treatment."
 DOCTOR_CONFIRMATION = "My doctor agreed that I can do this hand massage."
 
 
@@ -205,17 +204,26 @@ class RoutineView:
     step_index: int             # 0-based; equals step_count when finished
     step_count: int
     step: Step | None           # None when finished
-    target: str | None          # acupoint code to highlight, None for whole-hand steps or when finished
     prompt: str | None          # what the user should do first, None when all is well
     on_target: bool             # pressing the point (whole-hand steps: the hand is in view)
     seconds_held: float
-    seconds_required: float
-    seconds_left: float
     step_progress: float        # 0..1
     routine_progress: float     # 0..1
     paused: bool
-    finished: bool
     summary: Summary | None     # only when finished
+
+    @property
+    def finished(self) -> bool:
+        return self.step is None
+
+    @property
+    def target(self) -> str | None:
+        """The acupoint code to highlight; None for whole-hand steps or when finished."""
+        return self.step.target if self.step else None
+
+    @property
+    def seconds_left(self) -> float:
+        return self.step.hold_seconds - self.seconds_held if self.step else 0.0
 
 
 class Routine:
@@ -322,21 +330,17 @@ class Routine:
         count = len(self.steps)
         if self.finished:
             summary = Summary(self.outcome.count("done"), self.outcome.count("skipped"), sum(self.held))
-            return RoutineView(count, count, None, None, None, False, 0.0, 0.0, 0.0, 1.0, 1.0,
-                               self.paused, True, summary)
+            return RoutineView(count, count, None, None, False, 0.0, 1.0, 1.0, self.paused, summary)
         step = self.steps[self.index]
         held = self.held[self.index]
         step_progress = held / step.hold_seconds
-        return RoutineView(self.index, count, step, step.target, prompt, on_target, held, step.hold_seconds,
-                           step.hold_seconds - held, step_progress, (self.index + step_progress) / count,
-                           self.paused, False, None)
+        return RoutineView(self.index, count, step, prompt, on_target, held, step_progress,
+                           (self.index + step_progress) / count, self.paused, None)
 
 
 def _face_ok(step: Step, hand: LocatedHand) -> bool:
     """Whether the hand shows a face on which the step's point can be seen (the webs: any face)."""
-    if step.target is None:
-        return True
-    return BY_CODE[step.target].visible_from(hand.facing)
+    return step.target is None or hand.point(step.target).on_visible_face
 
 
 def _prompt(step: Step, target_hand: LocatedHand | None, moved: Mapping[Handedness, bool]) -> str | None:
