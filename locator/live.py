@@ -37,9 +37,6 @@ SEARCH_EVERY = 10
 # hand sizes of where the searcher last saw it; otherwise the searcher keeps the job for another frame.
 HANDOVER_TOLERANCE = 0.25
 
-STAGES = ("detect", "smooth", "locate")
-
-
 @dataclass
 class LiveResult:
     """What :meth:`LivePipeline.process` found in one frame.
@@ -57,11 +54,6 @@ class LiveResult:
     frame_size: tuple[int, int]  # (width, height)
     timings: dict[str, float] = field(default_factory=dict)
     detector: str = ""
-
-    @property
-    def ms(self) -> float:
-        """Total milliseconds of the stages timed so far."""
-        return float(sum(self.timings.values()))
 
 
 class LivePipeline:
@@ -151,7 +143,6 @@ class LivePipeline:
                 # answer may follow a stale region. Let the searcher answer this frame instead.
                 hands = self._searcher.detect_video(rgb, ts)
                 used = "tracker+searcher"
-                self._tracker_synced = False
             else:
                 self._tracker_synced = bool(hands)
         else:

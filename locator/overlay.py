@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from .hands import LocatedHand
+from .routine import PRESS_RADIUS
 
 RGB = tuple[int, int, int]
 WHITE: RGB = (255, 255, 255)
@@ -24,6 +25,7 @@ POINT_COLOURS: dict[str, RGB] = {"LI4": (255, 140, 0), "PC8": (0, 200, 255), "EX
 HAND_CONNECTIONS = ((0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (5, 9), (9, 10),
                     (10, 11), (11, 12), (9, 13), (13, 14), (14, 15), (15, 16), (13, 17), (0, 17),
                     (17, 18), (18, 19), (19, 20))
+_BONES = np.array(HAND_CONNECTIONS)  # index array for the skeleton: built once, not per frame
 
 
 def point_colour(code: str) -> RGB:
@@ -59,7 +61,7 @@ class SkeletonAnnotator:
 
     def annotate(self, image: np.ndarray, hands: Iterable[LocatedHand], scale: float = 1.0) -> np.ndarray:
         for hand in hands:
-            bones = np.rint(hand.landmarks[list(HAND_CONNECTIONS)] * scale).astype(np.int32)
+            bones = np.rint(hand.landmarks[_BONES] * scale).astype(np.int32)
             cv2.polylines(image, list(bones), False, self.colour, self.thickness, cv2.LINE_AA)
         return image
 
@@ -145,7 +147,7 @@ class TargetAnnotator:
     handedness: str
     on_target: bool = False
     phase: float = 0.0
-    radius: float = 0.12  # fraction of the hand size: the routine's press zone
+    radius: float = PRESS_RADIUS  # fraction of the hand size: the zone where a press counts
 
     def annotate(self, image: np.ndarray, hands: Iterable[LocatedHand], scale: float = 1.0) -> np.ndarray:
         for hand in hands:

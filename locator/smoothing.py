@@ -52,9 +52,6 @@ class OneEuroFilter:
         self._dx: np.ndarray | None = None
         self._t: float | None = None
 
-    def reset(self) -> None:
-        self._x = self._dx = self._t = None
-
     def __call__(self, x: np.ndarray, t: float, scale: float = 1.0) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         if self._x is None or self._x.shape != x.shape:
