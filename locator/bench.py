@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .detector import add_model_option
 from .errors import UserError
 
 DEFAULT_IMAGES = Path(__file__).resolve().parents[2] / "shared" / "hands" / "images"
@@ -43,7 +44,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE")
     parser.add_argument("--long", type=float, default=0.0, metavar="MINUTES",
                         help="then run the live path this many minutes and print memory at intervals")
-    parser.add_argument("--model", metavar="PATH", help="hand model .task file")
+    add_model_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -69,9 +70,9 @@ def background(width: int, height: int) -> np.ndarray:
     return np.clip(base * tint, 0, 255).astype(np.uint8)
 
 
-def hand_sprite(rgb: np.ndarray, landmarks: np.ndarray, hand_px: float) -> tuple[np.ndarray, np.ndarray]:
+def hand_sprite(rgb: np.ndarray, landmarks: np.ndarray, hand_px: float) -> np.ndarray:
     """The photo cut around the hand (with a margin) and scaled so the hand is ``hand_px`` pixels in
-    size; returns the cut-out and the landmarks in its pixels."""
+    size."""
     from PIL import Image
 
     from .geometry import hand_size
@@ -85,8 +86,7 @@ def hand_sprite(rgb: np.ndarray, landmarks: np.ndarray, hand_px: float) -> tuple
     factor = hand_px / size
     crop = Image.fromarray(rgb[y0:y1, x0:x1])
     out_size = (max(1, round((x1 - x0) * factor)), max(1, round((y1 - y0) * factor)))
-    sprite = np.asarray(crop.resize(out_size, Image.Resampling.BILINEAR))
-    return sprite, (landmarks - (x0, y0)) * factor
+    return np.asarray(crop.resize(out_size, Image.Resampling.BILINEAR))
 
 
 def place(canvas: np.ndarray, sprite: np.ndarray, x: float, y: float) -> None:
@@ -105,7 +105,7 @@ class TestVideo:
     def __init__(self, rgb: np.ndarray, landmarks: np.ndarray, size: tuple[int, int]):
         self.width, self.height = size
         self.hand_px = HAND_PX * self.height
-        self.sprite, self.sprite_landmarks = hand_sprite(rgb, landmarks, self.hand_px)
+        self.sprite = hand_sprite(rgb, landmarks, self.hand_px)
         self.mirror = np.ascontiguousarray(self.sprite[:, ::-1])
         self.backdrop = background(self.width, self.height)
 
@@ -440,6 +440,7 @@ def run(args: argparse.Namespace) -> int:
     agree = agreement(model, mixed, n, mixed_ref["hands"])
     steady = steadiness(model, video)
 
+    own_work = {name: live[name]["smooth"] + live[name]["locate"] + live[name]["overlay"] for name in sequences}
     figures = {
         "frame_size": list(size), "frames_per_sequence": args.frames, "warm_up": WARM_UP,
         "cpu_count": os.cpu_count(), "source_photo": source_name,
@@ -449,11 +450,10 @@ def run(args: argparse.Namespace) -> int:
                        for name in sequences},
         "ratio_live_to_bare2": {name: round(live[name]["fps"] / bare2[name]["fps"], 2) for name in sequences},
         "own_work_pct_of_detector": {  # decision + rules, smoothing, overlay
-            name: round(100 * (live[name]["smooth"] + live[name]["locate"] + live[name]["overlay"])
-                        / live[name]["detect"], 1) for name in sequences},
+            name: round(100 * own_work[name] / live[name]["detect"], 1) for name in sequences},
         "own_work_and_convert_pct_of_detector": {
-            name: round(100 * (live[name]["smooth"] + live[name]["locate"] + live[name]["overlay"]
-                               + live[name]["convert"]) / live[name]["detect"], 1) for name in sequences},
+            name: round(100 * (own_work[name] + live[name]["convert"]) / live[name]["detect"], 1)
+            for name in sequences},
         "agreement_with_bare2_mixed": agree,
         "photo_pipeline": photos,
         "steadiness": steady,
@@ -463,7 +463,7 @@ def run(args: argparse.Namespace) -> int:
     if args.long > 0:
         out(f"long run: {args.long:g} minutes")
         figures["long"] = long_run(model, video, args.long, args.frames)
-    figures["peak_memory_mb"] = round(peak_mb(), 1)
+        figures["peak_memory_mb"] = round(peak_mb(), 1)
     print_table(figures, out)
     if args.json:
         try:
@@ -475,27 +475,31 @@ def run(args: argparse.Namespace) -> int:
 
 def print_table(f: dict, out) -> None:
     names = list(f["live"])
-    out()
-    out(f"{'live path, ms per frame (median)':34}" + "".join(f"{n:>12}" for n in names))
-    rows = [("convert (yuv420p <-> rgb24)", "convert"), ("detect (VIDEO mode)", "detect"),
-            ("decision + rules", "locate"), ("smoothing", "smooth"), ("overlay", "overlay"),
-            ("whole live path", "whole"), ("whole, mean", "mean_whole"), ("whole, 95th percentile", "p95_whole")]
-    for label, key in rows:
-        out(f"  {label:32}" + "".join(f"{f['live'][n][key]:12.2f}" for n in names))
-    out(f"  {'own work, % of detect':32}" + "".join(f"{f['own_work_pct_of_detector'][n]:11.1f}%" for n in names))
-    out(f"  {'  own work, warm caches, ms':32}" + "".join(f"{f['live'][n]['own_work_warm']:12.2f}" for n in names))
-    out(f"  {'  same + convert, % of detect':32}"
-        + "".join(f"{f['own_work_and_convert_pct_of_detector'][n]:11.1f}%" for n in names))
-    out()
-    out(f"{'frames per second':34}" + "".join(f"{n:>12}" for n in names))
-    out(f"  {'whole live path':32}" + "".join(f"{f['live'][n]['fps']:12.1f}" for n in names))
-    out(f"  {'bare VIDEO, num_hands=2':32}" + "".join(f"{f['bare_video'][n]['num_hands_2_fps']:12.1f}"
-                                                     for n in names))
-    out(f"  {'bare VIDEO, num_hands=1':32}" + "".join(f"{f['bare_video'][n]['num_hands_1_fps']:12.1f}"
-                                                     for n in names))
-    out(f"  {'ratio live / bare num_hands=2':32}" + "".join(f"{f['ratio_live_to_bare2'][n]:12.2f}"
-                                                           for n in names))
-    out(f"  {'hands found (frames)':32}" + "".join(f"{str(f['live'][n]['hands_found']):>12}" for n in names))
+
+    def row(label: str, value_of, fmt: str = "12.2f") -> None:
+        """One table line: ``label`` and ``value_of(sequence name)`` formatted per column."""
+        out(f"  {label:32}" + "".join(format(value_of(n), fmt) for n in names))
+
+    def header(title: str) -> None:
+        out()
+        out(f"{title:34}" + "".join(f"{n:>12}" for n in names))
+
+    header("live path, ms per frame (median)")
+    for label, key in [("convert (yuv420p <-> rgb24)", "convert"), ("detect (VIDEO mode)", "detect"),
+                       ("decision + rules", "locate"), ("smoothing", "smooth"), ("overlay", "overlay"),
+                       ("whole live path", "whole"), ("whole, mean", "mean_whole"),
+                       ("whole, 95th percentile", "p95_whole")]:
+        row(label, lambda n, key=key: f["live"][n][key])
+    row("own work, % of detect", lambda n: f"{f['own_work_pct_of_detector'][n]:.1f}%", ">12")
+    row("  own work, warm caches, ms", lambda n: f["live"][n]["own_work_warm"])
+    row("  same + convert, % of detect",
+        lambda n: f"{f['own_work_and_convert_pct_of_detector'][n]:.1f}%", ">12")
+    header("frames per second")
+    row("whole live path", lambda n: f["live"][n]["fps"], "12.1f")
+    row("bare VIDEO, num_hands=2", lambda n: f["bare_video"][n]["num_hands_2_fps"], "12.1f")
+    row("bare VIDEO, num_hands=1", lambda n: f["bare_video"][n]["num_hands_1_fps"], "12.1f")
+    row("ratio live / bare num_hands=2", lambda n: f["ratio_live_to_bare2"][n])
+    row("hands found (frames)", lambda n: str(f["live"][n]["hands_found"]), ">12")
     a = f["agreement_with_bare2_mixed"]
     out(f"  detections vs bare num_hands=2 (1->2->1 hands): same count {a['same_hand_count_pct']}% of frames, "
         f"landmark gap median {a['median_landmark_gap_pct']}% / p95 {a['p95_landmark_gap_pct']}% of hand size")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from . import bench, samples
+from .detector import add_model_option
 from .errors import UserError
 from .images import IMAGE_SUFFIXES, find_images
 
@@ -40,11 +41,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _add_model_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", metavar="PATH",
-                        help="hand model .task file (default: $LOCATOR_MODEL, else models/hand_landmarker.task)")
-
-
 # --- locate ---------------------------------------------------------------------------------------
 
 def _register_locate(commands: argparse._SubParsersAction) -> None:
@@ -57,7 +53,7 @@ def _register_locate(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--mirrored", action="store_true",
                         help="the photos are mirrored (selfie view): swaps left and right")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
-    _add_model_option(parser)
+    add_model_option(parser)
     parser.set_defaults(run=_run_locate)
 
 
@@ -177,7 +173,7 @@ def _register_evaluate(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--negatives", default="nohand_*", metavar="GLOB",
                         help="photos in DIR that show no hand (default: nohand_*)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
-    _add_model_option(parser)
+    add_model_option(parser)
     parser.set_defaults(run=_run_evaluate)
 
 

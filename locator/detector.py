@@ -7,6 +7,7 @@ MediaPipe tracks hands from frame to frame instead of searching the whole frame 
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from contextlib import contextmanager, nullcontext
@@ -30,6 +31,12 @@ TILE_FRACTION = 2 / 3
 SKIN_TINT = np.array([1.0, 0.82, 0.7])
 # Two detections whose knuckle centres are closer than this many hand sizes are the same hand.
 SAME_HAND = 0.5
+
+
+def add_model_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--model`` option of every command that detects hands (see :func:`resolve_model_path`)."""
+    parser.add_argument("--model", metavar="PATH",
+                        help=f"hand model .task file (default: ${MODEL_ENV}, else models/{DEFAULT_MODEL.name})")
 
 
 def resolve_model_path(model: str | os.PathLike | None = None) -> Path:
