@@ -10,9 +10,10 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 from locator.catalogue import BY_CODE, CATALOGUE, Acupoint
@@ -44,10 +45,27 @@ def photo_detector() -> tuple[HandDetector, threading.Lock]:
     return HandDetector(), threading.Lock()
 
 
-def locate_upload(data: bytes, name: str, mirrored: bool) -> PhotoResult:
+@dataclass(frozen=True)
+class ShownPhoto:
+    """One photo's result with its annotated picture and PNG (None when the photo could not be read)."""
+
+    result: PhotoResult
+    picture: np.ndarray | None
+    png: bytes | None
+
+
+@st.cache_resource(max_entries=4, show_spinner="Finding the hands...")
+def locate_upload(data: bytes, name: str, mirrored: bool) -> ShownPhoto:
+    """Detect, annotate and encode one photo, kept across reruns: every click on the page reruns it,
+    and every tab, so each photo would otherwise be detected and encoded again."""
     detector, lock = photo_detector()
     with lock:
-        return analyse_photo(data, detector, mirrored, label=name)
+        result = analyse_photo(data, detector, mirrored, label=name)
+    if result.error:
+        return ShownPhoto(result, None, None)
+    picture = annotate_photo(result.photo.rgb, result.hands, 1 / result.photo.scale)
+    # Cached entries keep the annotated picture only, not the decoded photo as well.
+    return ShownPhoto(replace(result, photo=None), picture, encode_png(picture))
 
 
 # --- photo mode -----------------------------------------------------------------------------------
@@ -61,13 +79,13 @@ def point_card(point: Acupoint, visible: bool) -> None:
             st.caption(f"⚠️ {caution}")
 
 
-def show_photo_result(result: PhotoResult) -> None:
+def show_photo_result(shown: ShownPhoto) -> None:
+    result = shown.result
     if result.error:
         st.error(f"{result.image}: {result.error}")
         return
-    picture = annotate_photo(result.photo.rgb, result.hands, 1 / result.photo.scale)
     left, right = st.columns([3, 2])
-    left.image(picture, caption=f"{result.image} ({result.width}×{result.height})", use_container_width=True)
+    left.image(shown.picture, caption=f"{result.image} ({result.width}×{result.height})", use_container_width=True)
     with right:
         if not result.hands:
             st.warning("No hand found. Try a photo where the whole hand is in view, well lit, "
@@ -76,7 +94,7 @@ def show_photo_result(result: PhotoResult) -> None:
             st.markdown(f"**Hand {number}:** {hand.handedness} hand, {hand.facing} toward the camera "
                         f"(sure to {hand.handedness_score:.0%})")
         stem = Path(result.image).stem
-        st.download_button("Download annotated PNG", encode_png(picture), f"{stem}.annotated.png",
+        st.download_button("Download annotated PNG", shown.png, f"{stem}.annotated.png",
                            "image/png")
         st.download_button("Download JSON", json.dumps(result.to_json(), ensure_ascii=False, indent=1),
                            f"{stem}.json", "application/json")
