@@ -43,6 +43,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+APP = REPO_ROOT / "app.py"  # the product's page
 CHROMIUM = "/usr/bin/chromium"
 WEBRTC_IFRAME = "iframe[title*='streamlit_webrtc']"
 
@@ -361,6 +362,11 @@ class VideoPixels:
     width: int
     height: int
     pixels: list[tuple[int, int, int]]  # RGB, one per requested point
+
+
+def close_to(rgb, expected, tolerance: int = 40) -> bool:
+    """Whether a pixel read from the video is within `tolerance` of `expected` in every channel."""
+    return all(abs(int(a) - b) <= tolerance for a, b in zip(rgb, expected))
 
 
 def read_video_pixels(page, points: Sequence[tuple[int, int]], radius: int = 0) -> VideoPixels:

@@ -6,6 +6,7 @@ import numpy as np
 
 from .harness import (
     chromium_page,
+    close_to,
     loopback_network_namespace,
     read_int_file,
     read_video_pixels,
@@ -20,10 +21,6 @@ GREY = (128, 128, 128)
 MAGENTA = (255, 0, 255)
 INSIDE_SQUARE = (120, 120)  # the demo draws [100, 140) x [100, 140)
 OUTSIDE = [(400, 300), (60, 60), (200, 200), (120, 300), (600, 440)]
-
-
-def close_to(rgb, expected, tolerance=40) -> bool:
-    return all(abs(int(a) - b) <= tolerance for a, b in zip(rgb, expected))
 
 
 def test_returned_video_carries_the_overlay_drawn_in_python(tmp_path):

@@ -1,7 +1,6 @@
 """The live page in a real browser: fake camera -> Python callback -> markers in the returned video."""
 
 import re
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -10,14 +9,8 @@ from locator.detector import HandDetector
 from locator.hands import locate_hand
 from locator.overlay import point_colour
 
-from .harness import (chromium_page, loopback_network_namespace, read_video_pixels, start_stream,
-                      streamlit_server, wait_for, write_y4m)
-
-APP = Path(__file__).resolve().parents[2] / "app.py"
-
-
-def close_to(rgb, expected, tolerance) -> bool:
-    return all(abs(int(a) - b) <= tolerance for a, b in zip(rgb, expected))
+from .harness import (APP, chromium_page, close_to, loopback_network_namespace, read_video_pixels,
+                      start_stream, streamlit_server, wait_for, write_y4m)
 
 
 def frames_processed(page) -> int:

@@ -1,12 +1,8 @@
 """Photo mode of the real page in a real browser: upload a photo, see the annotated result."""
 
-from pathlib import Path
-
 import numpy as np
 
-from .harness import chromium_page, loopback_network_namespace, streamlit_server, write_y4m
-
-APP = Path(__file__).resolve().parents[2] / "app.py"
+from .harness import APP, chromium_page, loopback_network_namespace, streamlit_server, write_y4m
 
 
 def test_upload_shows_annotated_photo_points_and_downloads(tmp_path, shared_hands):
