@@ -23,7 +23,7 @@ from locator.live import LivePipeline, draw
 from locator.overlay import TargetAnnotator, annotate_photo, draw_text, encode_png
 from locator.photos import PhotoResult, analyse_photo
 from locator.routine import (DOCTOR_CONFIRMATION, PRESETS, SAFETY_CHECKS, Routine, RoutineView,
-                             decide_safety)
+                             SafetyDecision, decide_safety)
 from locator.webrtc_testing import apply_loopback_ice_patch
 
 REPO = Path(__file__).resolve().parent
@@ -75,8 +75,12 @@ def point_card(point: Acupoint, visible: bool) -> None:
         st.markdown(f"**{point.code} {point.pinyin} {point.hanzi}** — {point.english}"
                     + ("" if visible else "  \n:grey[on the other face of this hand]"))
         st.markdown(f"**Where:** {point.location}  \n**How:** {point.how_to_press}")
-        for caution in point.cautions:
-            st.caption(f"⚠️ {caution}")
+        show_cautions(point)
+
+
+def show_cautions(point: Acupoint) -> None:
+    for caution in point.cautions:
+        st.caption(f"⚠️ {caution}")
 
 
 def show_photo_result(shown: ShownPhoto) -> None:
@@ -210,6 +214,12 @@ def safety_screen() -> None:
         st.warning(f"Please ask your doctor first; then tick \"{DOCTOR_CONFIRMATION}\".")
 
 
+def cleared_to_start() -> SafetyDecision | None:
+    """The safety screen's decision if it lets the routine start, else None."""
+    decision = st.session_state.get("safety_decision")
+    return decision if decision is not None and decision.proceed else None
+
+
 def step_panel(session: LiveSession) -> None:
     """The current step, refreshed twice a second from what the video thread left."""
     with session.lock:
@@ -243,20 +253,18 @@ def step_panel(session: LiveSession) -> None:
     if step.target:
         point = BY_CODE[step.target]
         st.caption(f"{point.code} {point.pinyin} {point.hanzi}: {point.location}")
-        for caution in point.cautions:
-            st.caption(f"⚠️ {caution}")
+        show_cautions(point)
 
 
 def routine_controls(session: LiveSession) -> None:
     preset = st.sidebar.selectbox("Routine", list(PRESETS), key="preset")
-    decision = st.session_state.get("safety_decision")
-    if decision is None or not decision.proceed:
+    decision = cleared_to_start()
+    if decision is None:
         return
-    if session.routine is None or st.session_state.get("routine_preset") != preset:
+    if session.routine is None or session.routine.preset != preset:
         with session.lock:
             session.routine = Routine(preset, pregnant=decision.pregnant)
             session.view = None
-        st.session_state.routine_preset = preset
     with session.lock:
         paused = session.view is not None and session.view.paused
     actions = {"Resume" if paused else "Pause": "resume" if paused else "pause",
@@ -289,8 +297,7 @@ def live_mode() -> None:
         )
         st.caption(CAMERA_HELP)
     with panel:
-        decision = st.session_state.get("safety_decision")
-        if decision is None or not decision.proceed:
+        if cleared_to_start() is None:
             safety_screen()
         routine_controls(session)
         st.fragment(step_panel, run_every=0.5)(session)

@@ -235,6 +235,7 @@ class Routine:
     """
 
     def __init__(self, preset: str = "full routine", pregnant: bool = False):
+        self.preset = preset
         self.steps = build_steps(preset, pregnant)
         self.notes: tuple[str, ...] = (PREGNANCY_NOTE,) if pregnant else ()
         self._start_over(now=None)  # the first update starts the clock
