@@ -40,8 +40,22 @@ def first_edited(manifest: list[samples.SamplePhoto]) -> samples.SamplePhoto:
     return next(photo for photo in manifest if not photo.downloadable)
 
 
-def test_manifest_lists_exactly_the_shared_photos(manifest, shared_images):
-    assert sorted(photo.filename for photo in manifest) == sorted(path.name for path in shared_images.iterdir())
+def licensed_shared_rows(shared_hands: Path) -> dict[str, dict]:
+    """The shared manifest's rows whose source states a licence: those, and only those, are public samples.
+
+    Photos whose row says "none stated" are for development here, never part of the product's sample set.
+    """
+    with open(shared_hands / "MANIFEST.tsv", newline="", encoding="utf-8") as shared_file:
+        rows = {row["filename"]: row for row in csv.DictReader(shared_file, delimiter="\t")}
+    return {name: row for name, row in rows.items() if row["license"] != "none stated"}
+
+
+def test_manifest_lists_the_shared_photos_whose_source_states_a_licence(manifest, shared_hands, shared_images):
+    listed = {photo.filename for photo in manifest}
+    licensed = set(licensed_shared_rows(shared_hands))
+    unlicensed = {path.name for path in shared_images.iterdir()} - licensed
+    assert listed == licensed
+    assert unlicensed and not unlicensed & listed  # development-only photos exist and stay out
 
 
 def test_every_checksum_and_size_matches_the_shared_photos(manifest, shared_images):
@@ -53,8 +67,7 @@ def test_every_checksum_and_size_matches_the_shared_photos(manifest, shared_imag
 
 def test_manifest_agrees_with_the_shared_manifest(manifest, shared_hands):
     """Guards the derivation: same provenance, held-out fields kept, sha256_16 a prefix of the full hash."""
-    with open(shared_hands / "MANIFEST.tsv", newline="", encoding="utf-8") as shared_file:
-        shared_rows = {row["filename"]: row for row in csv.DictReader(shared_file, delimiter="\t")}
+    shared_rows = licensed_shared_rows(shared_hands)
     assert set(shared_rows) == {photo.filename for photo in manifest}
     for photo in manifest:
         row = shared_rows[photo.filename]
