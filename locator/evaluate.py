@@ -70,6 +70,10 @@ class Report:
             "cross_validated": {code: {**summarise(errors), **({"radius": self.radius[code]}
                                                                if code in self.radius else {})}
                                 for code, errors in _pooled(self.cross_validated).items()},
+            "cross_validated_placed": {
+                code: summarise(errors) for code, errors in _pooled({
+                    code: [e for e, placed in zip(errors, self.placeable[code]) if placed]
+                    for code, errors in self.cross_validated.items()}).items()},
             "placeable": self.unplaceable_summary(),
             "hands_labelled": self.hands_labelled, "hands_found": self.hands_found,
             "handedness_agree": self.handedness_agree, "facing_agree": self.facing_agree,
@@ -85,7 +89,9 @@ class Report:
         for title, table, extra in (("in sample (the shipped rules on the labels they were fitted on)",
                                      figures["points"], False),
                                     ("cross-validated by person (refitted without the held-out person)",
-                                     figures["cross_validated"], True)):
+                                     figures["cross_validated"], True),
+                                    ("cross-validated, on the points placed (placeable: true)",
+                                     figures["cross_validated_placed"], False)):
             lines += [title + ":", header + (f"{'80% ring':>10}" if extra else "")]
             for code, row in table.items():
                 lines.append(f"{code:<18}{row['n']:>4}" + "".join(f"{row[f'pck@{t:.2f}']:>10.2f}"
@@ -150,9 +156,10 @@ def labelled_hands(labels: list[dict], images_dir: Path, locate: Callable[[Path]
 
 def sample(group: str, label: dict, hand: LocatedHand) -> Sample:
     """A labelled hand as the fit sees it: the detector's landmarks and the marked acupoints."""
-    return Sample(hand.landmarks, label["scale"], group,
-                  {code: np.asarray(xy, dtype=float) for code, xy in label["points"].items()
-                   if code not in REFERENCES})
+    targets = {code: np.asarray(xy, dtype=float) for code, xy in label["points"].items()
+               if code not in REFERENCES}
+    return Sample(hand.landmarks, label["scale"], group, targets,
+                  frozenset(code for code in targets if not hand.point(code).placeable))
 
 
 def evaluate(labels: list[dict], images_dir: Path, locate: Callable[[Path], list[LocatedHand]],
@@ -178,7 +185,7 @@ def evaluate(labels: list[dict], images_dir: Path, locate: Callable[[Path], list
         if code in report.errors:
             fitted = fit_point(code, FAMILIES[code], samples)
             report.cross_validated[code] = list(fitted.cross_validated)
-            report.radius[code] = ring_radius(fitted.cross_validated)
+            report.radius[code] = ring_radius(fitted)
     for path in negatives:
         report.negative_images += 1
         report.negative_hands += len(locate(path))

@@ -59,22 +59,25 @@ def _vector(combination: Combination) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Sample:
-    """One labelled hand: the detector's landmarks, the labels' hand size, its group, its marked points."""
+    """One labelled hand: the detector's landmarks, the labels' hand size, its group, its marked points,
+    and the points the locator withholds on it as not placeable (they are scored, never fitted)."""
 
     landmarks: np.ndarray  # (21, 2) pixels
     scale: float           # the labels' wrist-to-middle-knuckle distance, pixels
     group: str
     targets: Mapping[str, np.ndarray]
+    withheld: frozenset[str] = frozenset()
 
 
 def fit(family: Family, samples: Sequence[Sample], code: str) -> np.ndarray:
-    """Least-squares coefficients of ``family`` for point ``code`` (errors in hand sizes)."""
+    """Least-squares coefficients of ``family`` for point ``code`` (errors in hand sizes), on the hands
+    where the point is placed (a rule is never used where it is withheld)."""
     if not family.terms:
         return np.zeros(0)
     origin = _vector(family.origin)
     directions = np.array([_vector(t.head) - _vector(t.tail) for t in family.terms])  # (k, 21)
     rows, rhs = [], []
-    for sample in samples:
+    for sample in (s for s in samples if code not in s.withheld):
         rows.append((directions @ sample.landmarks).T / sample.scale)      # (2, k)
         rhs.append((sample.targets[code] - origin @ sample.landmarks) / sample.scale)
     coefficients, *_ = np.linalg.lstsq(np.concatenate(rows), np.concatenate(rhs), rcond=None)
@@ -103,9 +106,11 @@ def fitted_weights(family: Family, samples: Sequence[Sample], code: str) -> np.n
 
 
 def choose(families: Sequence[Family], samples: Sequence[Sample], code: str) -> Family:
-    """The family with the lowest mean leave-one-group-out error (ties: the first, the simplest)."""
-    means = [float(np.mean(leave_one_group_out(samples, code, lambda t, f=family: fitted_weights(f, t, code))))
-             for family in families]
+    """The family with the lowest mean leave-one-group-out error on the hands where the point is placed
+    (ties: the first, the simplest)."""
+    placed = np.array([code not in s.withheld for s in samples])
+    means = [float(np.mean(leave_one_group_out(samples, code, lambda t, f=family: fitted_weights(f, t, code))
+                           [placed])) for family in families]
     return families[int(np.argmin(means))]
 
 
@@ -118,6 +123,7 @@ class FittedPoint:
     coefficients: np.ndarray
     in_sample: np.ndarray         # errors of the final rule on every labelled hand
     cross_validated: np.ndarray   # each hand's error under the whole procedure run without its group
+    placed: np.ndarray            # whether the point is placed on each hand (not withheld)
 
     @property
     def weights(self) -> np.ndarray:
@@ -133,7 +139,7 @@ def fit_point(code: str, families: Sequence[Family], samples: Sequence[Sample]) 
     held_out = leave_one_group_out(
         labelled, code, lambda training: fitted_weights(choose(families, training, code), training, code))
     return FittedPoint(code, family, coefficients, errors(family.weights(coefficients), labelled, code),
-                       held_out)
+                       held_out, np.array([code not in s.withheld for s in labelled]))
 
 
 PCK_THRESHOLDS = (0.05, 0.10, 0.20)
@@ -150,14 +156,16 @@ def summarise(errors: Sequence[float]) -> dict:
             "median": round(float(np.median(errors)), 4)}
 
 
-def ring_radius(cross_validated: Sequence[float]) -> float:
-    """The radius, in hand sizes, within which RING_SHARE of the labels fall (rounded up to 0.001)."""
-    return float(np.ceil(np.quantile(cross_validated, RING_SHARE) * 1000) / 1000)
+def ring_radius(point: FittedPoint) -> float:
+    """The radius, in hand sizes, within which RING_SHARE of the labels fall on the hands where the point
+    is placed, cross-validated (rounded up to 0.001)."""
+    return float(np.ceil(np.quantile(point.cross_validated[point.placed], RING_SHARE) * 1000) / 1000)
 
 
 def to_json(point: FittedPoint) -> dict:
     """What the catalogue reads (family, coefficients, radius) and the figures behind them."""
     return {"family": point.family.name,
             "coefficients": {t.name: round(float(c), 4) for t, c in zip(point.family.terms, point.coefficients)},
-            "radius": ring_radius(point.cross_validated),
-            "in_sample": summarise(point.in_sample), "cross_validated": summarise(point.cross_validated)}
+            "radius": ring_radius(point),
+            "in_sample": summarise(point.in_sample), "cross_validated": summarise(point.cross_validated),
+            "cross_validated_placed": summarise(point.cross_validated[point.placed])}
