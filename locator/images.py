@@ -25,7 +25,7 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 WORKING_SIDE = 4096
 # A picture whose full decode would take more memory than this is refused, unless its format can be
 # decoded at a reduced size (JPEG); Pillow's own guard (MAX_IMAGE_PIXELS) refuses larger ones of any kind.
-MAX_DECODE_BYTES = 512 * 2**20
+MAX_DECODE_BYTES = 256 * 2**20  # about 89 megapixels of RGB
 DRAFT_FORMATS = {"JPEG"}
 
 

@@ -15,6 +15,8 @@ from locator.live import LivePipeline, LiveResult, draw
 from locator.photos import analyse_photo
 from locator.synthetic_video import HandVideo
 
+pytestmark = pytest.mark.model
+
 PHOTO = "palm_left_07.jpg"  # a 640x480 webcam-like frame of an open palm
 FRAME_MS = 33
 

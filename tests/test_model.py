@@ -11,6 +11,8 @@ import pytest
 from locator.detector import DetectorOptions, HandDetector, Landmarker, resolve_model_path, shipped_model
 from locator.errors import ModelError
 
+pytestmark = pytest.mark.model
+
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
 
@@ -42,6 +44,7 @@ def test_model_path_option_and_environment(tmp_path, monkeypatch):
         HandDetector(DetectorOptions(model=broken))
 
 
+@pytest.mark.download
 def test_model_rebuilds_byte_for_byte_from_the_registry_wheel():
     """Runs the build script end to end (it downloads the mediapipe 0.10.21 wheel with pip)."""
     result = subprocess.run([sys.executable, str(MODELS / "build_model.py"), "--check"],

@@ -13,6 +13,8 @@ from locator.detector import HandDetector
 from locator.images import read_photo
 from locator.photos import analyse_photo, locate_in_photo
 
+pytestmark = pytest.mark.model
+
 
 @pytest.fixture(scope="module")
 def detector():
