@@ -9,13 +9,14 @@ knuckle), so the measure does not depend on what the detector thinks.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
 
-from .catalogue import BY_CODE
+from .catalogue import CATALOGUE, Acupoint
 from .errors import LabelsError
 from .geometry import Landmark
 from .hands import LocatedHand
@@ -25,7 +26,6 @@ PCK_THRESHOLDS = (0.05, 0.10, 0.20)
 # A labelled hand and a found hand are the same hand if wrist and middle knuckle are this close (mean,
 # in hand sizes).
 MATCH_LIMIT = 0.5
-WEBS = "EX-UE9 (all four)"
 # Label entries that are not acupoints: landmarks marked to match labelled hands to found ones.
 REFERENCES = {"wrist": Landmark.WRIST, "mcp3": Landmark.MIDDLE_MCP}
 
@@ -78,8 +78,8 @@ class Report:
         return "\n".join(lines)
 
 
-def load_labels(path: Path) -> list[dict]:
-    """The ``images`` of a label file, checked entry by entry (see :func:`check_entry`)."""
+def load_labels(path: Path, catalogue: tuple[Acupoint, ...] = CATALOGUE) -> list[dict]:
+    """The ``images`` of a label file, checked entry by entry against ``catalogue`` (:func:`check_entry`)."""
     try:
         images = json.loads(path.read_text(encoding="utf-8"))["images"]
     except FileNotFoundError:
@@ -88,8 +88,9 @@ def load_labels(path: Path) -> list[dict]:
         raise LabelsError(f"{path}: not a labels file (expected JSON with an 'images' list)") from None
     if not isinstance(images, list):
         raise LabelsError(f"{path}: 'images' is not a list")
+    codes = {point.code for point in catalogue}
     for number, entry in enumerate(images, start=1):
-        problem = check_entry(entry)
+        problem = check_entry(entry, codes)
         if problem:
             name = entry.get("image") if isinstance(entry, dict) else None
             raise LabelsError(f"{path}: entry {number}" + (f" ({name})" if isinstance(name, str) else "")
@@ -97,7 +98,7 @@ def load_labels(path: Path) -> list[dict]:
     return images
 
 
-def check_entry(entry) -> str | None:
+def check_entry(entry, codes: set[str]) -> str | None:
     """What is wrong with one labelled image, or None: image name, hands with hand/facing/scale and
     points that are catalogue codes (or the references ``wrist``, ``mcp3``) with two numbers each."""
     if not isinstance(entry, dict) or not isinstance(entry.get("image"), str):
@@ -116,7 +117,7 @@ def check_entry(entry) -> str | None:
         if not isinstance(points, dict):
             return f"{where}: no 'points' object"
         for code, xy in points.items():
-            if code not in REFERENCES and code not in BY_CODE:
+            if code not in REFERENCES and code not in codes:
                 return f"{where}: unknown point code {code!r}"
             if not (isinstance(xy, list) and len(xy) == 2 and all(isinstance(v, (int, float)) for v in xy)):
                 return f"{where}: point {code} must be [x, y]"
@@ -149,13 +150,16 @@ def evaluate(labels: list[dict], images_dir: Path, locate: Callable[[Path], list
             report.hands_found += 1
             report.handedness_agree += hand.handedness == label["hand"]
             report.facing_agree += hand.facing == label["facing"]
+            group_sizes = Counter(point.acupoint.group for point in hand.points)
             for code, xy in label["points"].items():
                 if code in REFERENCES:
                     continue
-                error = float(np.linalg.norm(np.subtract(xy, hand.point(code).xy))) / label["scale"]
+                point = hand.point(code)
+                error = float(np.linalg.norm(np.subtract(xy, point.xy))) / label["scale"]
                 report.errors.setdefault(code, []).append(error)
-                if code.startswith("EX-UE9-"):
-                    report.errors.setdefault(WEBS, []).append(error)
+                if group_sizes[point.acupoint.group] > 1:  # a family of points also gets a total
+                    total = f"{point.acupoint.group} (all {group_sizes[point.acupoint.group]})"
+                    report.errors.setdefault(total, []).append(error)
     for path in negatives:
         report.negative_images += 1
         report.negative_hands += len(locate(path))
