@@ -8,7 +8,10 @@ whose numbers are fitted on the development labels (``shared/hands/acupoints-dev
 ``python -m locator fit`` and kept in ``fitted_rules.json``; ``python -m locator evaluate`` measures
 them, in sample and cross-validated by person.
 
-Adding a point: its families and a catalogue entry here, its labels, then re-run the fit.
+Everything the product knows about a point lives in its entry: names, face, location and how-to text,
+cautions and contraindications, marker colour, group, the short label on the picture, and the rule with
+its ring radius from the fit. The overlay, the routine, the evaluation and the page read the entries;
+adding a point: its families and its entry here, its labels, then re-run the fit.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from .geometry import Landmark as L
 
 Face = Literal["palm", "back"]
 Facing = Literal["palm", "back", "side"]
+RGB = tuple[int, int, int]
+Contraindication = Literal["pregnancy"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,9 @@ class Acupoint:
     how_to_press: str
     cautions: tuple[str, ...]
     rule: Callable[[np.ndarray], np.ndarray]
+    group: str                  # meridian or family of points: evaluation totals and the legend use it
+    colour: RGB                 # of the marker; points of one group share it
+    contraindications: frozenset[Contraindication] = frozenset()  # when a routine must leave it out
     radius: float = 0.0  # hand sizes: 80% of development labels fall this close, cross-validated
     reachable_from_both_faces: bool = False
     short_label: str = ""  # what the picture writes beside the marker; the code and name if empty
@@ -185,6 +193,8 @@ _WEB_HOW = ("Pinch the web between the thumb and index finger of the other hand 
 _WEB_WHERE = ("At the edge of the web between the {} fingers, where the web skin meets the back of "
               "the hand.")
 _NO_BROKEN_SKIN = "Not on broken skin, open wounds or an acutely inflamed hand."
+# Marker colours, chosen to stand out from skin tones and from each other.
+ORANGE, CYAN, MAGENTA = (255, 140, 0), (0, 200, 255), (230, 40, 200)
 
 CATALOGUE: tuple[Acupoint, ...] = (
     Acupoint(
@@ -196,7 +206,8 @@ CATALOGUE: tuple[Acupoint, ...] = (
                       "index-finger bone; hold steady 10-30 seconds."),
         cautions=("Traditionally avoided in pregnancy: skip this point if you are pregnant.",
                   _NO_BROKEN_SKIN),
-        **fitted("LI4"),
+        contraindications=frozenset({"pregnancy"}),
+        **fitted("LI4"), group="Large Intestine meridian", colour=ORANGE,
     ),
     Acupoint(
         code="PC8", pinyin="Laogong", hanzi="劳宫", english="Palace of Toil", face="palm",
@@ -204,13 +215,14 @@ CATALOGUE: tuple[Acupoint, ...] = (
                   "wrist side of the knuckles: where the tip of the middle finger lands in a fist."),
         how_to_press="Knead in small circles with the other thumb, gentle to moderate, 15-30 seconds.",
         cautions=(_NO_BROKEN_SKIN,),
-        **fitted("PC8"),
+        **fitted("PC8"), group="Pericardium meridian", colour=CYAN,
     ),
     *(
         Acupoint(
             code=code, pinyin="Baxie", hanzi="八邪", english=f"Eight Pathogens {number}",
             face="back", location=_WEB_WHERE.format(between), how_to_press=_WEB_HOW,
-            cautions=(_NO_BROKEN_SKIN,), **fitted(code), reachable_from_both_faces=True,
+            cautions=(_NO_BROKEN_SKIN,), **fitted(code), group="EX-UE9 Baxie (finger webs)",
+            colour=MAGENTA, reachable_from_both_faces=True,
             short_label=str(number),  # four webs side by side: full names would overlap
         )
         for number, (code, between) in enumerate(FINGER_WEBS.items(), start=1)

@@ -11,30 +11,39 @@ knuckle), so the measure does not depend on what the detector thinks.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from .catalogue import FAMILIES
-from .errors import UserError
+from .catalogue import CATALOGUE, FAMILIES, Acupoint
+from .errors import LabelsError
 from .fitting import PCK_THRESHOLDS, Sample, fit_point, ring_radius, summarise, to_json
 from .geometry import Landmark
 from .hands import LocatedHand
-
-REFERENCES = ("wrist", "mcp3")  # labelled landmarks that set the scale and the matching, not acupoints
+from .matching import gap, pair_nearest
 
 # A labelled hand and a found hand are the same hand if wrist and middle knuckle are this close (mean,
 # in hand sizes).
 MATCH_LIMIT = 0.5
-WEBS = "EX-UE9 (all four)"
+# Label entries that are not acupoints: landmarks marked to match labelled hands to found ones.
+REFERENCES = {"wrist": Landmark.WRIST, "mcp3": Landmark.MIDDLE_MCP}
+
+
+GROUP_SIZES = Counter(point.group for point in CATALOGUE)
+GROUP_OF = {point.code: point.group for point in CATALOGUE}
 
 
 def _pooled(errors: dict[str, list]) -> dict[str, list]:
-    """Per point, plus the four webs together, in code order."""
-    webs = [e for code in sorted(errors) if code.startswith("EX-UE9-") for e in errors[code]]
-    return dict(sorted({**errors, **({WEBS: webs} if webs else {})}.items()))
+    """Per point, plus a total per group of several points (the four webs), in name order."""
+    pooled = dict(errors)
+    for code in sorted(errors):
+        group = GROUP_OF[code]
+        if GROUP_SIZES[group] > 1:
+            pooled.setdefault(f"{group} (all {GROUP_SIZES[group]})", []).extend(errors[code])
+    return dict(sorted(pooled.items()))
 
 
 @dataclass
@@ -115,33 +124,62 @@ class Report:
         return "\n".join(lines)
 
 
-def load_labels(path: Path) -> list[dict]:
+def load_labels(path: Path, catalogue: tuple[Acupoint, ...] = CATALOGUE) -> list[dict]:
+    """The ``images`` of a label file, checked entry by entry against ``catalogue`` (:func:`check_entry`)."""
     try:
-        images = json.loads(path.read_text())["images"]
+        images = json.loads(path.read_text(encoding="utf-8"))["images"]
     except FileNotFoundError:
-        raise UserError(f"{path}: no such labels file") from None
-    except (json.JSONDecodeError, KeyError, TypeError):
-        raise UserError(f"{path}: not a labels file (expected JSON with an 'images' list)") from None
+        raise LabelsError(f"{path}: no such labels file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+        raise LabelsError(f"{path}: not a labels file (expected JSON with an 'images' list)") from None
+    if not isinstance(images, list):
+        raise LabelsError(f"{path}: 'images' is not a list")
+    codes = {point.code for point in catalogue}
+    for number, entry in enumerate(images, start=1):
+        problem = check_entry(entry, codes)
+        if problem:
+            name = entry.get("image") if isinstance(entry, dict) else None
+            raise LabelsError(f"{path}: entry {number}" + (f" ({name})" if isinstance(name, str) else "")
+                              + f": {problem}")
     return images
+
+
+def check_entry(entry, codes: set[str]) -> str | None:
+    """What is wrong with one labelled image, or None: image name, hands with hand/facing/scale and
+    points that are catalogue codes (or the references ``wrist``, ``mcp3``) with two numbers each."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("image"), str):
+        return "no 'image' file name"
+    if not isinstance(entry.get("hands"), list):
+        return "no 'hands' list"
+    for number, hand in enumerate(entry["hands"], start=1):
+        where = f"hand {number}"
+        if not isinstance(hand, dict):
+            return f"{where} is not an object"
+        if hand.get("hand") not in ("left", "right") or hand.get("facing") not in ("palm", "back", "side"):
+            return f"{where}: 'hand' must be left/right and 'facing' palm/back/side"
+        if not isinstance(hand.get("scale"), (int, float)) or not hand["scale"] > 0:
+            return f"{where}: 'scale' must be a positive number"
+        points = hand.get("points")
+        if not isinstance(points, dict):
+            return f"{where}: no 'points' object"
+        for code, xy in points.items():
+            if code not in REFERENCES and code not in codes:
+                return f"{where}: unknown point code {code!r}"
+            if not (isinstance(xy, list) and len(xy) == 2 and all(isinstance(v, (int, float)) for v in xy)):
+                return f"{where}: point {code} must be [x, y]"
+    return None
 
 
 def match(labelled: list[dict], found: list[LocatedHand]) -> list[tuple[dict, LocatedHand | None]]:
     """Pair each labelled hand with the found hand nearest in wrist and middle knuckle, or None."""
     costs = []
-    for i, label in enumerate(labelled):
-        for j, hand in enumerate(found):
-            refs = [(name, index) for name, index in zip(REFERENCES, (Landmark.WRIST, Landmark.MIDDLE_MCP))
-                    if name in label["points"]]
-            cost = np.mean([np.linalg.norm(np.subtract(label["points"][name], hand.landmarks[index]))
-                            for name, index in refs]) / label["scale"]
-            costs.append((cost, i, j))
-    pairs: dict[int, LocatedHand] = {}
-    used: set[int] = set()
-    for cost, i, j in sorted(costs):
-        if cost <= MATCH_LIMIT and i not in pairs and j not in used:
-            pairs[i] = found[j]
-            used.add(j)
-    return [(label, pairs.get(i)) for i, label in enumerate(labelled)]
+    for label in labelled:
+        refs = [name for name in REFERENCES if name in label["points"]]
+        marked = np.array([label["points"][name] for name in refs])
+        costs.append([gap(marked, hand.landmarks[[REFERENCES[name] for name in refs]], label["scale"])
+                      for hand in found])
+    pairs = dict(pair_nearest(np.reshape(costs, (len(labelled), len(found))), MATCH_LIMIT))
+    return [(label, found[pairs[i]] if i in pairs else None) for i, label in enumerate(labelled)]
 
 
 def labelled_hands(labels: list[dict], images_dir: Path, locate: Callable[[Path], list[LocatedHand]]

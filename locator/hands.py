@@ -182,8 +182,9 @@ def rule_weights(catalogue: tuple[Acupoint, ...]) -> np.ndarray:
     return weights
 
 
-def locate_hand(hand: DetectedHand, mirrored: bool = False) -> LocatedHand:
-    """The whole core for one hand: decisions, then points."""
+def locate_hand(hand: DetectedHand, mirrored: bool = False,
+                catalogue: tuple[Acupoint, ...] = CATALOGUE) -> LocatedHand:
+    """The whole core for one hand: decisions, then the points of ``catalogue``."""
     handedness, handedness_score, facing, facing_score = decide_hand_and_face(hand, mirrored)
     return LocatedHand(handedness, handedness_score, facing, facing_score, hand.landmarks,
-                       locate_points(hand.landmarks, facing))
+                       locate_points(hand.landmarks, facing, catalogue))

@@ -20,16 +20,10 @@ from .routine import PRESS_RADIUS
 RGB = tuple[int, int, int]
 WHITE: RGB = (255, 255, 255)
 BLACK: RGB = (0, 0, 0)
-# One colour per kind of point, chosen to stand out from skin tones and from each other.
-POINT_COLOURS: dict[str, RGB] = {"LI4": (255, 140, 0), "PC8": (0, 200, 255), "EX-UE9": (230, 40, 200)}
 HAND_CONNECTIONS = ((0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (5, 9), (9, 10),
                     (10, 11), (11, 12), (9, 13), (13, 14), (14, 15), (15, 16), (13, 17), (0, 17),
                     (17, 18), (18, 19), (19, 20))
 _BONES = np.array(HAND_CONNECTIONS)  # index array for the skeleton: built once, not per frame
-
-
-def point_colour(code: str) -> RGB:
-    return POINT_COLOURS.get(code, POINT_COLOURS.get(code.rsplit("-", 1)[0], (255, 220, 0)))
 
 
 def _px(xy: np.ndarray, scale: float) -> tuple[int, int]:
@@ -95,13 +89,13 @@ class PointAnnotator:
                     continue
                 if shown and self.doubt:
                     ring = int(round(hand.size * scale * point.acupoint.radius))
-                    cv2.circle(image, centre, ring, point_colour(point.code), 1, cv2.LINE_AA)
+                    cv2.circle(image, centre, ring, point.acupoint.colour, 1, cv2.LINE_AA)
                 cv2.circle(image, centre, r + 2, BLACK, -1 if shown else 2, cv2.LINE_AA)
                 cv2.circle(image, centre, r + 1, WHITE, -1 if shown else 2, cv2.LINE_AA)
                 if shown:
-                    cv2.circle(image, centre, max(1, r - 1), point_colour(point.code), -1, cv2.LINE_AA)
+                    cv2.circle(image, centre, max(1, r - 1), point.acupoint.colour, -1, cv2.LINE_AA)
                 else:
-                    cv2.circle(image, centre, r, point_colour(point.code), 2, cv2.LINE_AA)
+                    cv2.circle(image, centre, r, point.acupoint.colour, 2, cv2.LINE_AA)
         return image
 
 
@@ -124,14 +118,13 @@ class LabelAnnotator:
 
 @dataclass
 class LegendAnnotator:
-    """A small box in the top-left corner: which hand and which face was seen, and what 1-4 mean."""
+    """A small box in the top-left corner: which hand and which face was seen, and what the short labels
+    on the picture mean (one line per group of points labelled by number, e.g. "1-4: ... finger webs")."""
 
     def annotate(self, image: np.ndarray, hands: Iterable[LocatedHand], scale: float = 1.0) -> np.ndarray:
         hands = list(hands)
         lines = [f"{hand.handedness} hand, {hand.facing} ({hand.handedness_score:.0%})" for hand in hands]
-        lines = lines or ["no hand found"]
-        if hands:
-            lines.append("1-4: EX-UE9 Baxie (finger webs)")
+        lines = (lines or ["no hand found"]) + short_label_legend(hands)
         height = max(12.0, min(image.shape[:2]) / 32)
         row = int(height * 1.5)
         width = max(cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, max(0.35, height / 22), 1)[0][0]
@@ -141,6 +134,20 @@ class LegendAnnotator:
         for number, text in enumerate(lines, start=1):
             draw_text(image, text, (int(height / 2), number * row), height, outline=False)
         return image
+
+
+def short_label_legend(hands: Iterable[LocatedHand]) -> list[str]:
+    """"first-last: group" for each group whose visible points carry short labels instead of names."""
+    labels: dict[str, list[str]] = {}
+    for hand in hands:
+        for point in hand.points:
+            entry = point.acupoint
+            if point.on_visible_face and entry.short_label:
+                group = labels.setdefault(entry.group, [])
+                if entry.short_label not in group:
+                    group.append(entry.short_label)
+    return [f"{shown[0]}-{shown[-1]}: {group}" if len(shown) > 1 else f"{shown[0]}: {group}"
+            for group, shown in labels.items()]
 
 
 @dataclass

@@ -15,6 +15,8 @@ from locator.evaluate import labelled_hands, load_labels
 from locator.images import read_photo
 from locator.photos import analyse_photo, locate_in_photo
 
+pytestmark = pytest.mark.model
+
 
 @pytest.fixture(scope="module")
 def detector():
@@ -136,6 +138,9 @@ def evaluation(shared_hands, tmp_path_factory) -> str:
     return report.read_text()
 
 
+WEBS = "EX-UE9 Baxie (finger webs) (all 4)"
+
+
 def test_evaluation_on_development_labels_cross_validated_by_person(evaluation):
     """The issue's targets, cross-validated by person (README, "Accuracy"). Met: PC8, the three finger
     webs, the thumb web over the points placed. Not met, asserted at today's level so they cannot slip:
@@ -147,11 +152,11 @@ def test_evaluation_on_development_labels_cross_validated_by_person(evaluation):
     for web in ("EX-UE9-2", "EX-UE9-3", "EX-UE9-4"):
         assert cv[web]["pck@0.10"] >= 0.90, web
     assert placed["EX-UE9-1"]["pck@0.10"] >= 0.85 and cv["EX-UE9-1"]["pck@0.10"] >= 0.80
-    assert cv["EX-UE9 (all four)"]["median"] <= 0.036
+    assert cv[WEBS]["median"] <= 0.036
     assert cv["LI4"]["pck@0.10"] >= 0.55 and cv["LI4"]["pck@0.20"] == 1.0
     for code in ("PC8", "EX-UE9-1", "EX-UE9-2", "EX-UE9-3", "EX-UE9-4"):  # no over-fit
         assert in_sample[code]["pck@0.10"] - cv[code]["pck@0.10"] <= 0.05, code
-    assert {code: cv[code]["n"] for code in cv} == {"EX-UE9 (all four)": 160, "EX-UE9-1": 40, "EX-UE9-2": 40,
+    assert {code: cv[code]["n"] for code in cv} == {WEBS: 160, "EX-UE9-1": 40, "EX-UE9-2": 40,
                                                     "EX-UE9-3": 40, "EX-UE9-4": 40, "LI4": 9, "PC8": 30}
     assert figures["placeable"]["unplaceable"] <= 5
     assert figures["hands_found"] == figures["hands_labelled"] == 40
