@@ -92,7 +92,8 @@ class Report:
 
     def format(self) -> str:
         figures = self.to_json()
-        header = f"{'point':<18}{'n':>4}" + "".join(f"{f'PCK@{t:.2f}':>10}" for t in PCK_THRESHOLDS) \
+        width = max(len(code) for code in figures["points"]) + 2 if figures["points"] else 18
+        header = f"{'point':<{width}}{'n':>4}" + "".join(f"{f'PCK@{t:.2f}':>10}" for t in PCK_THRESHOLDS) \
             + f"{'median':>9}"
         lines = []
         for title, table, extra in (("in sample (the shipped rules on the labels they were fitted on)",
@@ -103,7 +104,7 @@ class Report:
                                      figures["cross_validated_placed"], False)):
             lines += [title + ":", header + (f"{'80% ring':>10}" if extra else "")]
             for code, row in table.items():
-                lines.append(f"{code:<18}{row['n']:>4}" + "".join(f"{row[f'pck@{t:.2f}']:>10.2f}"
+                lines.append(f"{code:<{width}}{row['n']:>4}" + "".join(f"{row[f'pck@{t:.2f}']:>10.2f}"
                                                                   for t in PCK_THRESHOLDS)
                              + f"{row['median']:>9.3f}" + (f"{row['radius']:>10.3f}" if 'radius' in row else ""))
         found = max(self.hands_found, 1)

@@ -106,12 +106,17 @@ def fitted_weights(family: Family, samples: Sequence[Sample], code: str) -> np.n
 
 
 def choose(families: Sequence[Family], samples: Sequence[Sample], code: str) -> Family:
-    """The family with the lowest mean leave-one-group-out error on the hands where the point is placed
-    (ties: the first, the simplest)."""
+    """The simplest family (families are listed simplest first) whose mean leave-one-group-out error, on
+    the hands where the point is placed, is within one standard error of the best family's: a richer
+    shape must earn its extra terms by more than the noise of the comparison (the one-standard-error
+    rule)."""
     placed = np.array([code not in s.withheld for s in samples])
-    means = [float(np.mean(leave_one_group_out(samples, code, lambda t, f=family: fitted_weights(f, t, code))
-                           [placed])) for family in families]
-    return families[int(np.argmin(means))]
+    held_out = [leave_one_group_out(samples, code, lambda t, f=family: fitted_weights(f, t, code))[placed]
+                for family in families]
+    means = [float(np.mean(errors)) for errors in held_out]
+    best = int(np.argmin(means))
+    limit = means[best] + float(np.std(held_out[best]) / np.sqrt(len(held_out[best])))
+    return next(family for family, mean in zip(families, means) if mean <= limit)
 
 
 @dataclass(frozen=True)
