@@ -6,6 +6,7 @@ No I/O, no UI, no MediaPipe: the detector adapter produces :class:`DetectedHand`
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -39,7 +40,10 @@ FORESHORTENED_WIDTH = 0.87
 #   this many degrees of parallel; the thumb-index web is then folded shut and its margin is not where
 #   the rule puts it (development hands under 6 degrees: the three with the largest thumb-web errors).
 THUMB_PRESSED_DEGREES = 6.0
+THUMB_PRESSED_COSINE = math.cos(math.radians(THUMB_PRESSED_DEGREES))
 THUMB_WEB = "EX-UE9-1"
+_PLACEMENT_LANDMARKS = [Landmark.INDEX_MCP, Landmark.PINKY_MCP, Landmark.THUMB_MCP, Landmark.THUMB_IP,
+                        Landmark.INDEX_PIP]
 
 
 @dataclass(frozen=True)
@@ -142,15 +146,16 @@ def decide_hand_and_face(hand: DetectedHand, mirrored: bool) -> tuple[Handedness
 
 
 def unplaceable_points(landmarks: np.ndarray) -> dict[str | None, str]:
-    """Why points cannot be placed on this hand: code -> reason (None as the code: every point)."""
+    """Why points cannot be placed on this hand: code -> reason (None as the code: every point).
+
+    On plain floats, like :func:`hand_size`: it runs for every hand of every frame."""
+    (ix, iy), (px, py), (mx, my), (tx, ty), (jx, jy) = landmarks[_PLACEMENT_LANDMARKS].tolist()
     size = hand_size(landmarks)
-    width = float(np.linalg.norm(landmarks[Landmark.INDEX_MCP] - landmarks[Landmark.PINKY_MCP]))
-    if size == 0 or width > FORESHORTENED_WIDTH * size:
+    if size == 0 or math.hypot(ix - px, iy - py) > FORESHORTENED_WIDTH * size:
         return {None: "hand foreshortened or curled: its landmarks are too compressed to place points"}
-    thumb = landmarks[Landmark.THUMB_IP] - landmarks[Landmark.THUMB_MCP]
-    index = landmarks[Landmark.INDEX_PIP] - landmarks[Landmark.INDEX_MCP]
-    cosine = float(thumb @ index) / max(float(np.linalg.norm(thumb) * np.linalg.norm(index)), 1e-9)
-    if cosine > np.cos(np.radians(THUMB_PRESSED_DEGREES)):
+    thumb, index = (tx - mx, ty - my), (jx - ix, jy - iy)
+    lengths = math.hypot(*thumb) * math.hypot(*index)
+    if lengths > 0 and (thumb[0] * index[0] + thumb[1] * index[1]) / lengths > THUMB_PRESSED_COSINE:
         return {THUMB_WEB: "thumb pressed to the index finger: the web between them is folded shut"}
     return {}
 
