@@ -174,3 +174,15 @@ def to_json(point: FittedPoint) -> dict:
             "radius": ring_radius(point),
             "in_sample": summarise(point.in_sample), "cross_validated": summarise(point.cross_validated),
             "cross_validated_placed": summarise(point.cross_validated[point.placed])}
+
+
+def same_constants(shipped: Mapping[str, dict], fitted: Mapping[str, dict], tolerance: float = 0.002) -> bool:
+    """Whether two fits (the ``points`` of ``fitted_rules.json``) give the same rules and rings: the same
+    family per point, coefficients and radii within ``tolerance`` (the detector's floating-point noise
+    on another machine may move the last digits; the figures behind them are not compared)."""
+    def close(a: dict, b: dict) -> bool:
+        return (a["family"] == b["family"] and a["coefficients"].keys() == b["coefficients"].keys()
+                and all(abs(a["coefficients"][k] - b["coefficients"][k]) <= tolerance for k in a["coefficients"])
+                and abs(a["radius"] - b["radius"]) <= tolerance)
+
+    return shipped.keys() == fitted.keys() and all(close(shipped[c], fitted[c]) for c in shipped)

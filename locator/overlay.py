@@ -64,7 +64,7 @@ class SkeletonAnnotator:
 class PointAnnotator:
     """Each acupoint as a coloured disc inside a white ring with a dark edge, and a thin ring of the
     point's own radius (``Acupoint.radius``): the area where 80% of the development labels fall under
-    cross-validation, drawn at that size in hand sizes on every hand (``doubt=False`` leaves it out).
+    cross-validation, drawn at that size in hand sizes on every hand.
 
     Points on the face away from the camera, or that cannot be placed on this hand, are drawn as a
     hollow ring (``hidden="hollow"``) or left out (``hidden="skip"``). Codes in ``dimmed`` are drawn
@@ -74,7 +74,6 @@ class PointAnnotator:
     radius: float = 0.05          # fraction of the hand size
     hidden: str = "hollow"
     dimmed: frozenset[str] = field(default_factory=frozenset)
-    doubt: bool = True
 
     def annotate(self, image: np.ndarray, hands: Iterable[LocatedHand], scale: float = 1.0) -> np.ndarray:
         for hand in hands:
@@ -87,7 +86,7 @@ class PointAnnotator:
                 if point.code in self.dimmed:
                     cv2.circle(image, centre, max(2, r // 2), (150, 150, 150), -1, cv2.LINE_AA)
                     continue
-                if shown and self.doubt:
+                if shown:
                     ring = int(round(hand.size * scale * point.acupoint.radius))
                     cv2.circle(image, centre, ring, point.acupoint.colour, 1, cv2.LINE_AA)
                 cv2.circle(image, centre, r + 2, BLACK, -1 if shown else 2, cv2.LINE_AA)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from locator.catalogue import BY_CODE, CATALOGUE, FAMILIES, FITTED_RULES
-from locator.fitting import Sample, fit, fit_point, fitted_weights, leave_one_group_out
+from locator.fitting import Sample, fit, fit_point, fitted_weights, leave_one_group_out, same_constants
 from locator.geometry import Landmark, chirality, hand_size
 from locator.hands import DetectedHand, decide_hand_and_face, locate_hand, locate_points, rule_weights
 from locator.overlay import PointAnnotator
@@ -224,3 +224,15 @@ def test_cross_validation_never_trains_on_the_held_out_person():
     fitted_point = fit_point("LI4", FAMILIES["LI4"], samples)
     assert np.all(fitted_point.cross_validated >= 0) and np.mean(fitted_point.cross_validated) > np.mean(
         fitted_point.in_sample)
+
+
+def test_shipped_constants_compare_by_rule_not_by_last_digit():
+    shipped = json.loads(FITTED_RULES.read_text())["points"]
+    nudged = json.loads(json.dumps(shipped))
+    nudged["PC8"]["coefficients"] = {k: v + 0.001 for k, v in shipped["PC8"]["coefficients"].items()}
+    assert same_constants(shipped, nudged)
+    nudged["PC8"]["radius"] += 0.01
+    assert not same_constants(shipped, nudged)
+    other_family = json.loads(json.dumps(shipped))
+    other_family["LI4"]["family"] = "something else"
+    assert not same_constants(shipped, other_family)
