@@ -42,8 +42,8 @@ FORESHORTENED_WIDTH = 0.87
 THUMB_PRESSED_DEGREES = 6.0
 THUMB_PRESSED_COSINE = math.cos(math.radians(THUMB_PRESSED_DEGREES))
 THUMB_WEB = "EX-UE9-1"
-_PLACEMENT_LANDMARKS = [Landmark.INDEX_MCP, Landmark.PINKY_MCP, Landmark.THUMB_MCP, Landmark.THUMB_IP,
-                        Landmark.INDEX_PIP]
+_PLACEMENT_LANDMARKS = np.array([Landmark.INDEX_MCP, Landmark.PINKY_MCP, Landmark.THUMB_MCP,
+                                 Landmark.THUMB_IP, Landmark.INDEX_PIP, Landmark.WRIST, Landmark.MIDDLE_MCP])
 
 
 @dataclass(frozen=True)
@@ -149,8 +149,9 @@ def unplaceable_points(landmarks: np.ndarray) -> dict[str | None, str]:
     """Why points cannot be placed on this hand: code -> reason (None as the code: every point).
 
     On plain floats, like :func:`hand_size`: it runs for every hand of every frame."""
-    (ix, iy), (px, py), (mx, my), (tx, ty), (jx, jy) = landmarks[_PLACEMENT_LANDMARKS].tolist()
-    size = hand_size(landmarks)
+    (ix, iy), (px, py), (mx, my), (tx, ty), (jx, jy), (wx, wy), (kx, ky) = \
+        landmarks[_PLACEMENT_LANDMARKS].tolist()
+    size = math.hypot(kx - wx, ky - wy)  # hand_size
     if size == 0 or math.hypot(ix - px, iy - py) > FORESHORTENED_WIDTH * size:
         return {None: "hand foreshortened or curled: its landmarks are too compressed to place points"}
     thumb, index = (tx - mx, ty - my), (jx - ix, jy - iy)
