@@ -178,7 +178,7 @@ def match(labelled: list[dict], found: list[LocatedHand]) -> list[tuple[dict, Lo
         marked = np.array([label["points"][name] for name in refs])
         costs.append([gap(marked, hand.landmarks[[REFERENCES[name] for name in refs]], label["scale"])
                       for hand in found])
-    pairs = dict(pair_nearest(np.reshape(costs, (len(labelled), len(found))), MATCH_LIMIT))
+    pairs = dict(pair_nearest(costs, MATCH_LIMIT))
     return [(label, found[pairs[i]] if i in pairs else None) for i, label in enumerate(labelled)]
 
 
