@@ -49,6 +49,8 @@ class Acupoint:
     colour: RGB                 # of the marker; points of one group share it
     contraindications: frozenset[Contraindication] = frozenset()  # when a routine must leave it out
     radius: float = 0.0  # hand sizes: 80% of development labels fall this close, cross-validated
+    traditional_use: str = ""   # what it is traditionally pressed for, in modest words; never a promise
+    series: str = ""            # a numbered series drawn by number (the webs): the legend and totals use it
     reachable_from_both_faces: bool = False
     short_label: str = ""  # what the picture writes beside the marker; the code and name if empty
 
@@ -149,6 +151,84 @@ THUMB_WEB_FAMILIES = (
             toward("toward the thumb's base", at(L.THUMB_CMC), at(L.THUMB_MCP)))),
 )
 
+# --- The hand map: wrist crease, palm, back and edge points ----------------------------------------
+# Labelled in shared/hands/acupoints-extended-dev.json and fitted like the points above. MediaPipe's
+# wrist landmark sits at the middle of the palmar wrist crease; "across the wrist" runs from the index
+# knuckle's side (the thumb's, radial) to the little finger's (ulnar), in the hand's own proportions.
+_ACROSS_TO_LITTLE = toward("across toward the little finger", at(L.PINKY_MCP), at(L.INDEX_MCP))
+_UP_THE_HAND = toward("toward the knuckles", at(L.MIDDLE_MCP), at(L.WRIST))
+
+
+def wrist_families() -> tuple[Family, ...]:
+    """Points on the palmar wrist crease: from the wrist landmark, across the wrist and along the hand."""
+    return (Family("wrist crease", at(L.WRIST), (_ACROSS_TO_LITTLE, _UP_THE_HAND)),
+            Family("wrist crease and thumb base", at(L.WRIST),
+                   (_ACROSS_TO_LITTLE, _UP_THE_HAND, toward("toward the thumb's base", at(L.THUMB_CMC),
+                                                            at(L.WRIST)))))
+
+
+# PC7 Daling. WHO: on the anterior wrist, at the midpoint of the palmar wrist crease, between the tendons
+# of palmaris longus and flexor carpi radialis.
+# HT7 Shenmen. WHO: on the anteromedial wrist, at the ulnar (little-finger) end of the palmar wrist
+# crease, radial to the tendon of flexor carpi ulnaris.
+# LU9 Taiyuan. WHO: on the anterolateral wrist, at the radial (thumb) end of the palmar wrist crease,
+# between the radial styloid process and the scaphoid bone, ulnar to the abductor pollicis longus tendon.
+# PC6 Neiguan. WHO: on the anterior forearm, between the same two tendons as PC7, 2 B-cun proximal to
+# the palmar wrist crease. The cun is taken from the hand itself: the rule moves away from the knuckles
+# by a fitted share of the hand's length (2 cun is about a quarter of it on an adult hand).
+NEIGUAN_FAMILIES = (
+    Family("up the forearm", at(L.WRIST), (_UP_THE_HAND,)),
+    Family("up the forearm and across", at(L.WRIST), (_UP_THE_HAND, _ACROSS_TO_LITTLE)),
+)
+
+# LU10 Yuji. WHO: on the lateral aspect of the hand, radial to the midpoint of the 1st metacarpal bone,
+# at the border of the red and white flesh (the palm's skin meets the back's): the thumb's ball.
+_THUMB_METACARPAL = mid(L.THUMB_CMC, L.THUMB_MCP)
+YUJI_FAMILIES = (
+    Family("thumb metacarpal", _THUMB_METACARPAL,
+           (toward("along the thumb", at(L.THUMB_MCP), at(L.THUMB_CMC)),
+            toward("away from the index finger", at(L.THUMB_MCP), at(L.INDEX_MCP)))),
+    Family("thumb metacarpal and wrist", _THUMB_METACARPAL,
+           (toward("along the thumb", at(L.THUMB_MCP), at(L.THUMB_CMC)),
+            toward("away from the index finger", at(L.THUMB_MCP), at(L.INDEX_MCP)),
+            toward("toward the wrist", at(L.WRIST), _THUMB_METACARPAL))),
+)
+
+
+def between_metacarpals(first_mcp: L, second_mcp: L) -> tuple[Family, ...]:
+    """Points in the groove between two metacarpals: from the mid-point of the two knuckles, toward the
+    wrist and across the groove (the shape of PC8 Laogong, for the other grooves and for the back)."""
+    knuckles = mid(first_mcp, second_mcp)
+    return (
+        Family("knuckles toward the wrist", knuckles,
+               (toward("toward the wrist", at(L.WRIST), knuckles),
+                toward("across the groove", at(second_mcp), at(first_mcp)))),
+        Family("toward the wrist", knuckles, (toward("toward the wrist", at(L.WRIST), knuckles),)),
+    )
+
+
+# HT8 Shaofu. WHO: on the palm, between the 4th and 5th metacarpal bones, in the depression proximal to
+# the 5th metacarpophalangeal joint; where the tip of the little finger rests in a fist.
+# EX-UE8 Wailaogong. On the back of the hand, between the 2nd and 3rd metacarpals, about 0.5 cun
+# proximal to the knuckles: Laogong's partner on the back.
+# TE3 Zhongzhu. WHO: on the dorsum of the hand, in the depression between the 4th and 5th metacarpal
+# bones, proximal to the 4th metacarpophalangeal joint.
+# EX-UE7 Yaotongdian. On the back of the hand, two points: between the 2nd and 3rd and between the 4th and
+# 5th metacarpals, in the depressions where the bases meet the shafts (midway between the dorsal wrist
+# crease and the knuckles).
+# SI3 Houxi. WHO: on the dorsum of the hand, in the depression proximal to the 5th metacarpophalangeal
+# joint, on its ulnar (little-finger) edge, at the border of the red and white flesh.
+HOUXI_FAMILIES = (
+    Family("behind the little-finger knuckle", at(L.PINKY_MCP),
+           (toward("toward the wrist", at(L.WRIST), at(L.PINKY_MCP)),
+            toward("out to the edge", at(L.PINKY_MCP), at(L.RING_MCP)))),
+    Family("behind the little-finger knuckle, along its finger", at(L.PINKY_MCP),
+           (toward("toward the wrist", at(L.WRIST), at(L.PINKY_MCP)),
+            toward("out to the edge", at(L.PINKY_MCP), at(L.RING_MCP)),
+            toward("along the little finger", at(L.PINKY_PIP), at(L.PINKY_MCP)))),
+)
+
+
 FAMILIES: dict[str, tuple[Family, ...]] = {
     "LI4": HEGU_FAMILIES,
     "PC8": LAOGONG_FAMILIES,
@@ -156,6 +236,15 @@ FAMILIES: dict[str, tuple[Family, ...]] = {
     "EX-UE9-2": web_families(L.INDEX_MCP, L.MIDDLE_MCP),
     "EX-UE9-3": web_families(L.MIDDLE_MCP, L.RING_MCP),
     "EX-UE9-4": web_families(L.RING_MCP, L.PINKY_MCP),
+    "PC7": wrist_families(), "HT7": wrist_families(), "LU9": wrist_families(),
+    "PC6": NEIGUAN_FAMILIES,
+    "LU10": YUJI_FAMILIES,
+    "HT8": between_metacarpals(L.RING_MCP, L.PINKY_MCP),
+    "EX-UE8": between_metacarpals(L.INDEX_MCP, L.MIDDLE_MCP),
+    "TE3": between_metacarpals(L.RING_MCP, L.PINKY_MCP),
+    "EX-UE7-1": between_metacarpals(L.INDEX_MCP, L.MIDDLE_MCP),
+    "EX-UE7-2": between_metacarpals(L.RING_MCP, L.PINKY_MCP),
+    "SI3": HOUXI_FAMILIES,
 }
 FITTED_RULES = Path(__file__).with_name("fitted_rules.json")  # written by ``python -m locator fit``
 
@@ -184,6 +273,48 @@ def fitted(code: str) -> dict:
     return {"rule": FittedRule(family.weights(coefficients)), "radius": entry["radius"]}
 
 
+def geometric(combination: Combination) -> dict:
+    """The catalogue fields of a point placed by geometry alone (a fingertip, a joint): no labels, no fit,
+    no ring beyond the marker."""
+    weights = np.zeros(21)
+    for landmark, weight in combination.items():
+        weights[landmark] += weight
+    return {"rule": FittedRule(weights), "radius": 0.0}
+
+
+# --- Points placed by geometry alone (no labels needed) --------------------------------------------
+# PC9 Zhongchong. WHO: on the middle finger, at the centre of its tip.
+# EX-UE11 Shixuan. On the tips of the ten fingers, about 0.1 cun from the free margin of each nail: a
+# little back from the fingertip landmark, toward the last joint.
+# EX-UE10 Sifeng. On the palm side of the 2nd to 5th fingers, at the centre of the middle (proximal
+# interphalangeal) joints: the joint landmarks themselves.
+# LI1 Shangyang. WHO: on the index finger, radial (thumb side) to the distal phalanx, 0.1 finger-cun from
+# the radial corner of the nail: part-way from the last joint to the tip, moved away from the middle
+# finger by a third of the finger-to-finger gap (about half a finger's width).
+# LU11 Shaoshang. WHO: on the thumb, radial to the distal phalanx, 0.1 finger-cun from the radial corner
+# of the thumbnail: part-way from the thumb's last joint to its tip, moved away from the index finger.
+FINGERTIPS = {1: L.THUMB_TIP, 2: L.INDEX_TIP, 3: L.MIDDLE_TIP, 4: L.RING_TIP, 5: L.PINKY_TIP}
+NAIL_MARGIN = 0.15  # share of (tip -> last joint): 0.1 cun back from the free margin of the nail
+NAIL_BASE = 0.4     # share of (last joint -> tip) where the nail's base corners lie
+SHANGYANG_SIDEWAYS = 0.35  # of (middle finger's middle joint -> index finger's), away from the middle
+SHAOSHANG_SIDEWAYS = 0.12  # of (index knuckle -> thumb knuckle), away from the index finger
+
+
+def _tip(finger: int) -> Combination:
+    tip = FINGERTIPS[finger]
+    return {tip: 1 - NAIL_MARGIN, L(tip - 1): NAIL_MARGIN}
+
+
+def _shangyang() -> Combination:
+    return {L.INDEX_DIP: 1 - NAIL_BASE, L.INDEX_TIP: NAIL_BASE,
+            L.INDEX_PIP: SHANGYANG_SIDEWAYS, L.MIDDLE_PIP: -SHANGYANG_SIDEWAYS}
+
+
+def _shaoshang() -> Combination:
+    return {L.THUMB_IP: 1 - NAIL_BASE, L.THUMB_TIP: NAIL_BASE,
+            L.THUMB_MCP: SHAOSHANG_SIDEWAYS, L.INDEX_MCP: -SHAOSHANG_SIDEWAYS}
+
+
 # The four webs in order, by code: the fingers each lies between (the routine names them too).
 FINGER_WEBS: dict[str, str] = {"EX-UE9-1": "thumb and index", "EX-UE9-2": "index and middle",
                                "EX-UE9-3": "middle and ring", "EX-UE9-4": "ring and little"}
@@ -193,8 +324,14 @@ _WEB_HOW = ("Pinch the web between the thumb and index finger of the other hand 
 _WEB_WHERE = ("At the edge of the web between the {} fingers, where the web skin meets the back of "
               "the hand.")
 _NO_BROKEN_SKIN = "Not on broken skin, open wounds or an acutely inflamed hand."
-# Marker colours, chosen to stand out from skin tones and from each other.
+_GENTLE = "Press gently with the tip of the other thumb or index finger, 5-10 seconds; never on a cut or a sore nail."
+# Marker colours, one per meridian (and for the extra points), chosen to stand out from skin tones.
 ORANGE, CYAN, MAGENTA = (255, 140, 0), (0, 200, 255), (230, 40, 200)
+RED, BLUE, YELLOW, PURPLE = (240, 60, 60), (90, 110, 255), (255, 225, 0), (170, 90, 255)
+GREEN, WHITE, TEAL, PINK = (40, 220, 120), (245, 245, 245), (0, 170, 170), (255, 120, 170)
+LARGE_INTESTINE, PERICARDIUM, HEART, LUNG = ("Large Intestine meridian", "Pericardium meridian",
+                                             "Heart meridian", "Lung meridian")
+SMALL_INTESTINE, TRIPLE_ENERGIZER, EXTRA = "Small Intestine meridian", "Triple Energizer meridian", "Extra points"
 
 CATALOGUE: tuple[Acupoint, ...] = (
     Acupoint(
@@ -207,7 +344,8 @@ CATALOGUE: tuple[Acupoint, ...] = (
         cautions=("Traditionally avoided in pregnancy: skip this point if you are pregnant.",
                   _NO_BROKEN_SKIN),
         contraindications=frozenset({"pregnancy"}),
-        **fitted("LI4"), group="Large Intestine meridian", colour=ORANGE,
+        **fitted("LI4"), group=LARGE_INTESTINE, colour=ORANGE,
+        traditional_use="Traditionally pressed for headache and tension in the face and jaw.",
     ),
     Acupoint(
         code="PC8", pinyin="Laogong", hanzi="劳宫", english="Palace of Toil", face="palm",
@@ -215,17 +353,152 @@ CATALOGUE: tuple[Acupoint, ...] = (
                   "wrist side of the knuckles: where the tip of the middle finger lands in a fist."),
         how_to_press="Knead in small circles with the other thumb, gentle to moderate, 15-30 seconds.",
         cautions=(_NO_BROKEN_SKIN,),
-        **fitted("PC8"), group="Pericardium meridian", colour=CYAN,
+        **fitted("PC8"), group=PERICARDIUM, colour=CYAN,
+        traditional_use="Traditionally rubbed to ease tired, tense hands and to calm.",
     ),
     *(
         Acupoint(
             code=code, pinyin="Baxie", hanzi="八邪", english=f"Eight Pathogens {number}",
             face="back", location=_WEB_WHERE.format(between), how_to_press=_WEB_HOW,
-            cautions=(_NO_BROKEN_SKIN,), **fitted(code), group="EX-UE9 Baxie (finger webs)",
+            cautions=(_NO_BROKEN_SKIN,), **fitted(code), group=EXTRA, series="EX-UE9 Baxie (finger webs)",
             colour=MAGENTA, reachable_from_both_faces=True,
             short_label=str(number),  # four webs side by side: full names would overlap
+            traditional_use="Traditionally kneaded for stiff, swollen or tired fingers.",
         )
         for number, (code, between) in enumerate(FINGER_WEBS.items(), start=1)
+    ),
+    # --- the hand map: the palm side and the wrist ---
+    Acupoint(
+        code="PC7", pinyin="Daling", hanzi="大陵", english="Great Mound", face="palm",
+        location="On the inside of the wrist, in the middle of the wrist crease, between the two tendons.",
+        how_to_press="Press gently with the other thumb, small circles, 15-30 seconds.",
+        cautions=(_NO_BROKEN_SKIN,), **fitted("PC7"), group=PERICARDIUM, colour=CYAN,
+        traditional_use="Traditionally pressed for tired, aching wrists (a typing break point).",
+    ),
+    Acupoint(
+        code="HT7", pinyin="Shenmen", hanzi="神门", english="Spirit Gate", face="palm",
+        location="On the inside of the wrist, at the little-finger end of the wrist crease, in the hollow "
+                 "beside the tendon.",
+        how_to_press="Press gently with the other thumb, steady or in small circles, 15-30 seconds.",
+        cautions=(_NO_BROKEN_SKIN,), **fitted("HT7"), group=HEART, colour=RED,
+        traditional_use="Traditionally pressed to settle and calm, for example before sleep.",
+    ),
+    Acupoint(
+        code="LU9", pinyin="Taiyuan", hanzi="太渊", english="Great Abyss", face="palm",
+        location="On the inside of the wrist, at the thumb end of the wrist crease, in the hollow beside "
+                 "the pulse (press beside it, not on it).",
+        how_to_press="Press lightly with the other thumb, 10-20 seconds.",
+        cautions=(_NO_BROKEN_SKIN,), **fitted("LU9"), group=LUNG, colour=BLUE,
+        traditional_use="Traditionally pressed for wrist discomfort and for the breath.",
+    ),
+    Acupoint(
+        code="PC6", pinyin="Neiguan", hanzi="内关", english="Inner Pass", face="palm",
+        location="On the inside of the forearm, two thumb-widths (2 cun) up from the middle of the wrist "
+                 "crease, between the two tendons. Shown only when that part of the forearm is in the picture.",
+        how_to_press="Press firmly with the other thumb, steady, 30 seconds to a minute.",
+        cautions=(_NO_BROKEN_SKIN,), **fitted("PC6"), group=PERICARDIUM, colour=CYAN,
+        traditional_use="Traditionally pressed for nausea and travel sickness.",
+    ),
+    Acupoint(
+        code="LU10", pinyin="Yuji", hanzi="鱼际", english="Fish Border", face="palm",
+        location="On the ball of the thumb, at the middle of the thumb's long bone, where the palm's skin "
+                 "meets the back's.",
+        how_to_press="Knead with the other thumb in small circles, moderate pressure, 15-30 seconds.",
+        cautions=(_NO_BROKEN_SKIN,), **fitted("LU10"), group=LUNG, colour=BLUE,
+        traditional_use="Traditionally kneaded for a sore throat and for a thumb tired from phones and mice.",
+    ),
+    Acupoint(
+        code="HT8", pinyin="Shaofu", hanzi="少府", english="Lesser Mansion", face="palm",
+        location="In the palm, between the ring- and little-finger bones, just behind the knuckles: where "
+                 "the tip of the little finger lands in a fist.",
+        how_to_press="Press with the other thumb, moderate pressure, 15-30 seconds.",
+        cautions=(_NO_BROKEN_SKIN,), **fitted("HT8"), group=HEART, colour=RED,
+        traditional_use="Traditionally pressed to calm and for warm, restless palms.",
+    ),
+    *(
+        Acupoint(
+            code=f"EX-UE10-{number}", pinyin="Sifeng", hanzi="四缝", english=f"Four Seams {number}",
+            face="palm", location=f"On the palm side of the {finger} finger, in the middle of its middle joint's "
+                                  "crease.",
+            how_to_press=_GENTLE, cautions=(_NO_BROKEN_SKIN,), **geometric({joint: 1.0}), group=EXTRA,
+            series="EX-UE10 Sifeng (middle finger joints)", colour=GREEN, short_label=f"s{number}",
+            traditional_use="Traditionally pressed for stiff finger joints.",
+        )
+        for number, (finger, joint) in enumerate(
+            (("index", L.INDEX_PIP), ("middle", L.MIDDLE_PIP), ("ring", L.RING_PIP), ("little", L.PINKY_PIP)),
+            start=1)
+    ),
+    Acupoint(
+        code="PC9", pinyin="Zhongchong", hanzi="中冲", english="Central Hub", face="palm",
+        location="At the centre of the tip of the middle finger.",
+        how_to_press=_GENTLE, cautions=(_NO_BROKEN_SKIN,), **geometric({L.MIDDLE_TIP: 1.0}),
+        group=PERICARDIUM, colour=CYAN, reachable_from_both_faces=True,
+        traditional_use="Traditionally pinched to refresh when drowsy.",
+    ),
+    *(
+        Acupoint(
+            code=f"EX-UE11-{number}", pinyin="Shixuan", hanzi="十宣", english=f"Ten Diffusions {number}",
+            face="palm", location=f"On the tip of the {finger}, just in front of the nail's free edge.",
+            how_to_press=_GENTLE, cautions=(_NO_BROKEN_SKIN,), **geometric(_tip(number)), group=EXTRA,
+            series="EX-UE11 Shixuan (fingertips)", colour=WHITE, short_label=f"t{number}",
+            reachable_from_both_faces=True,
+            traditional_use="Traditionally pinched to revive and refresh.",
+        )
+        for number, finger in enumerate(("thumb", "index finger", "middle finger", "ring finger",
+                                         "little finger"), start=1)
+    ),
+    # --- the hand map: the back of the hand and its edges ---
+    Acupoint(
+        code="EX-UE8", pinyin="Wailaogong", hanzi="外劳宫", english="Outer Palace of Toil", face="back",
+        location="On the back of the hand, between the index- and middle-finger bones, just behind the "
+                 "knuckles: Laogong's partner on the back.",
+        how_to_press="Press with the other thumb, moderate pressure, 15-30 seconds.",
+        cautions=(_NO_BROKEN_SKIN,), **fitted("EX-UE8"), group=EXTRA, colour=TEAL,
+        traditional_use="Traditionally pressed for a stiff neck.",
+    ),
+    Acupoint(
+        code="TE3", pinyin="Zhongzhu", hanzi="中渚", english="Central Islet", face="back",
+        location="On the back of the hand, between the ring- and little-finger bones, in the hollow just "
+                 "behind the knuckles.",
+        how_to_press="Press with the other thumb, moderate pressure, 15-30 seconds.",
+        cautions=(_NO_BROKEN_SKIN,), **fitted("TE3"), group=TRIPLE_ENERGIZER, colour=PURPLE,
+        traditional_use="Traditionally pressed for headache and stiff fingers.",
+    ),
+    *(
+        Acupoint(
+            code=f"EX-UE7-{number}", pinyin="Yaotongdian", hanzi="腰痛点", english=f"Lumbar Pain Point {number}",
+            face="back", location=f"On the back of the hand, in the groove between the {bones} bones, where "
+                                  "the bones' bases meet their shafts (midway from the wrist to the knuckles).",
+            how_to_press="Press firmly with the other thumb, 10-30 seconds, while gently moving the lower back.",
+            cautions=(_NO_BROKEN_SKIN,), **fitted(f"EX-UE7-{number}"), group=EXTRA,
+            series="EX-UE7 Yaotongdian (lower back points)", colour=PINK, short_label=f"y{number}",
+            traditional_use="Traditionally pressed for the lower back (as after the waist massage).",
+        )
+        for number, bones in ((1, "index- and middle-finger"), (2, "ring- and little-finger"))
+    ),
+    Acupoint(
+        code="LI1", pinyin="Shangyang", hanzi="商阳", english="Shang Yang", face="back",
+        location="On the index finger, beside the thumb-side corner of the nail's base.",
+        how_to_press=_GENTLE, cautions=(_NO_BROKEN_SKIN,), **geometric(_shangyang()),
+        group=LARGE_INTESTINE, colour=ORANGE, reachable_from_both_faces=True,
+        traditional_use="Traditionally pressed for a sore throat.",
+    ),
+    Acupoint(
+        code="LU11", pinyin="Shaoshang", hanzi="少商", english="Lesser Shang", face="back",
+        location="On the thumb, beside the outer corner of the nail's base (the side away from the index).",
+        how_to_press=_GENTLE, cautions=(_NO_BROKEN_SKIN,), **geometric(_shaoshang()),
+        group=LUNG, colour=BLUE, reachable_from_both_faces=True,
+        traditional_use="Traditionally pressed for a sore throat.",
+    ),
+    Acupoint(
+        code="SI3", pinyin="Houxi", hanzi="后溪", english="Back Ravine", face="back",
+        location="On the little-finger edge of the hand, just behind the little finger's knuckle, where "
+                 "the palm's skin meets the back's (make a loose fist: the end of the crease).",
+        how_to_press="Press into the hollow with the other thumb, or roll the edge of the hand on a table "
+                     "edge, 15-30 seconds.",
+        cautions=(_NO_BROKEN_SKIN,), **fitted("SI3"), group=SMALL_INTESTINE, colour=YELLOW,
+        reachable_from_both_faces=True,
+        traditional_use="Traditionally pressed for a stiff neck and upper back after long sitting.",
     ),
 )
 
