@@ -157,25 +157,28 @@ THUMB_WEB_FAMILIES = (
 # knuckle's side (the thumb's, radial) to the little finger's (ulnar), in the hand's own proportions.
 _ACROSS_TO_LITTLE = toward("across toward the little finger", at(L.PINKY_MCP), at(L.INDEX_MCP))
 _UP_THE_HAND = toward("toward the knuckles", at(L.MIDDLE_MCP), at(L.WRIST))
-
-
-def wrist_families() -> tuple[Family, ...]:
-    """Points on the palmar wrist crease: from the wrist landmark, across the wrist and along the hand."""
-    return (Family("wrist crease", at(L.WRIST), (_ACROSS_TO_LITTLE, _UP_THE_HAND)),
-            Family("wrist crease and thumb base", at(L.WRIST),
-                   (_ACROSS_TO_LITTLE, _UP_THE_HAND, toward("toward the thumb's base", at(L.THUMB_CMC),
-                                                            at(L.WRIST)))))
-
+_TO_LITTLE_KNUCKLE = toward("toward the little-finger knuckle", at(L.PINKY_MCP), at(L.WRIST))
+_TO_THUMB_BASE_FROM_WRIST = toward("toward the thumb's base", at(L.THUMB_CMC), at(L.WRIST))
+WRIST_CREASE = Family("wrist crease", at(L.WRIST), (_ACROSS_TO_LITTLE, _UP_THE_HAND))
 
 # PC7 Daling. WHO: on the anterior wrist, at the midpoint of the palmar wrist crease, between the tendons
 # of palmaris longus and flexor carpi radialis.
+# The wrist landmark itself, nudged across and along the hand.
 # HT7 Shenmen. WHO: on the anteromedial wrist, at the ulnar (little-finger) end of the palmar wrist
 # crease, radial to the tendon of flexor carpi ulnaris.
+# From the wrist landmark toward the little finger's knuckle (the hand's ulnar edge) and along the
+# hand; or across the wrist.
+HT7_FAMILIES = (Family("toward the little finger's edge", at(L.WRIST), (_TO_LITTLE_KNUCKLE, _UP_THE_HAND)),
+                WRIST_CREASE)
 # LU9 Taiyuan. WHO: on the anterolateral wrist, at the radial (thumb) end of the palmar wrist crease,
 # between the radial styloid process and the scaphoid bone, ulnar to the abductor pollicis longus tendon.
+# From the wrist landmark toward the thumb's base (the thumb's CMC joint lies just beyond the crease's
+# thumb end) and along the hand; or across the wrist.
+LU9_FAMILIES = (Family("toward the thumb's base", at(L.WRIST), (_TO_THUMB_BASE_FROM_WRIST, _UP_THE_HAND)),
+                WRIST_CREASE)
 # PC6 Neiguan. WHO: on the anterior forearm, between the same two tendons as PC7, 2 B-cun proximal to
 # the palmar wrist crease. The cun is taken from the hand itself: the rule moves away from the knuckles
-# by a fitted share of the hand's length (2 cun is about a quarter of it on an adult hand).
+# by a fitted share of the hand's length (2 cun is about half of it on an adult hand).
 NEIGUAN_FAMILIES = (
     Family("up the forearm", at(L.WRIST), (_UP_THE_HAND,)),
     Family("up the forearm and across", at(L.WRIST), (_UP_THE_HAND, _ACROSS_TO_LITTLE)),
@@ -236,7 +239,7 @@ FAMILIES: dict[str, tuple[Family, ...]] = {
     "EX-UE9-2": web_families(L.INDEX_MCP, L.MIDDLE_MCP),
     "EX-UE9-3": web_families(L.MIDDLE_MCP, L.RING_MCP),
     "EX-UE9-4": web_families(L.RING_MCP, L.PINKY_MCP),
-    "PC7": wrist_families(), "HT7": wrist_families(), "LU9": wrist_families(),
+    "PC7": (WRIST_CREASE,), "HT7": HT7_FAMILIES, "LU9": LU9_FAMILIES,
     "PC6": NEIGUAN_FAMILIES,
     "LU10": YUJI_FAMILIES,
     "HT8": between_metacarpals(L.RING_MCP, L.PINKY_MCP),

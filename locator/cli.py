@@ -179,7 +179,8 @@ def _register_evaluate(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "evaluate", help="measure accuracy against hand-marked acupoint labels",
         description="Compare the locator with hand-marked labels (format of acupoints-dev.json).")
-    parser.add_argument("--labels", type=Path, required=True, metavar="FILE")
+    parser.add_argument("--labels", type=Path, required=True, nargs="+", metavar="FILE",
+                        help="label files of the same photos (their points are joined per hand)")
     parser.add_argument("--images", type=Path, required=True, metavar="DIR")
     parser.add_argument("--negatives", default="nohand_*", metavar="GLOB",
                         help="photos in DIR that show no hand (default: nohand_*)")
@@ -202,9 +203,9 @@ def _photo_locator(detector):
 
 
 def _labels_and_images(args: argparse.Namespace) -> list[dict]:
-    from .evaluate import load_labels
+    from .evaluate import load_label_files
 
-    labels = load_labels(args.labels)
+    labels = load_label_files(args.labels)
     if not args.images.is_dir():
         raise UserError(f"--images {args.images}: not a folder")
     return labels
@@ -230,7 +231,8 @@ def _register_fit(commands: argparse._SubParsersAction) -> None:
         "fit", help="fit the acupoint rules to hand-marked labels (a developer tool)",
         description="Choose and fit every rule's family on the labels, cross-validated by person; print "
                     "the constants and whether they equal the shipped ones (locator/fitted_rules.json).")
-    parser.add_argument("--labels", type=Path, required=True, metavar="FILE")
+    parser.add_argument("--labels", type=Path, required=True, nargs="+", metavar="FILE",
+                        help="label files of the same photos (their points are joined per hand)")
     parser.add_argument("--images", type=Path, required=True, metavar="DIR")
     parser.add_argument("--write", action="store_true", help="write the constants into the package")
     add_model_option(parser)
@@ -245,7 +247,8 @@ def _run_fit(args: argparse.Namespace) -> int:
 
     labels = _labels_and_images(args)
     with HandDetector(DetectorOptions(model=args.model)) as detector:
-        fitted = fit_rules(labels, args.images, _photo_locator(detector), args.labels.name)
+        fitted = fit_rules(labels, args.images, _photo_locator(detector),
+                           " + ".join(path.name for path in args.labels))
     for code, point in fitted["points"].items():
         terms = ", ".join(f"{value:+.4f} x {name}" for name, value in point["coefficients"].items())
         cv = point["cross_validated"]

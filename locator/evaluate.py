@@ -32,17 +32,17 @@ MATCH_LIMIT = 0.5
 REFERENCES = {"wrist": Landmark.WRIST, "mcp3": Landmark.MIDDLE_MCP}
 
 
-GROUP_SIZES = Counter(point.group for point in CATALOGUE)
-GROUP_OF = {point.code: point.group for point in CATALOGUE}
+SERIES_SIZES = Counter(point.series for point in CATALOGUE if point.series)
+SERIES_OF = {point.code: point.series for point in CATALOGUE}
 
 
 def _pooled(errors: dict[str, list]) -> dict[str, list]:
-    """Per point, plus a total per group of several points (the four webs), in name order."""
+    """Per point, plus a total per numbered series of points (the four webs), in name order."""
     pooled = dict(errors)
     for code in sorted(errors):
-        group = GROUP_OF[code]
-        if GROUP_SIZES[group] > 1:
-            pooled.setdefault(f"{group} (all {GROUP_SIZES[group]})", []).extend(errors[code])
+        series = SERIES_OF.get(code)
+        if series:
+            pooled.setdefault(f"{series} (all {SERIES_SIZES[series]})", []).extend(errors[code])
     return dict(sorted(pooled.items()))
 
 
@@ -122,6 +122,37 @@ class Report:
             f"no-hand photos: {self.negative_images}, hands reported on them: {self.negative_hands}",
         ]
         return "\n".join(lines)
+
+
+def load_label_files(paths: list[Path], catalogue: tuple[Acupoint, ...] = CATALOGUE) -> list[dict]:
+    """Several label files of the same photos as one: each file's points joined onto the same hand (matched
+    by the labels' own wrist and middle knuckle), so a hand marked in two rounds counts once."""
+    merged = load_labels(paths[0], catalogue)
+    by_image = {entry["image"]: entry for entry in merged}
+    for path in paths[1:]:
+        for entry in load_labels(path, catalogue):
+            known = by_image.get(entry["image"])
+            if known is None:
+                merged.append(entry)
+                by_image[entry["image"]] = entry
+                continue
+            costs = [[_reference_gap(new, old) for old in known["hands"]] for new in entry["hands"]]
+            pairs = dict(pair_nearest(np.reshape(costs, (len(entry["hands"]), len(known["hands"]))), MATCH_LIMIT))
+            for i, hand in enumerate(entry["hands"]):
+                if i in pairs:
+                    old = known["hands"][pairs[i]]
+                    old["points"] = {**hand["points"], **old["points"]}
+                else:
+                    known["hands"].append(hand)
+    return merged
+
+
+def _reference_gap(a: dict, b: dict) -> float:
+    """How far apart two labelled hands' wrist and middle knuckle are, in the first one's hand sizes."""
+    refs = [name for name in REFERENCES if name in a["points"] and name in b["points"]]
+    if not refs:
+        return np.inf
+    return gap(np.array([a["points"][r] for r in refs]), np.array([b["points"][r] for r in refs]), a["scale"])
 
 
 def load_labels(path: Path, catalogue: tuple[Acupoint, ...] = CATALOGUE) -> list[dict]:

@@ -42,6 +42,7 @@ FORESHORTENED_WIDTH = 0.87
 THUMB_PRESSED_DEGREES = 6.0
 THUMB_PRESSED_COSINE = math.cos(math.radians(THUMB_PRESSED_DEGREES))
 THUMB_WEB = "EX-UE9-1"
+OUTSIDE_PICTURE = "outside the picture: show more of the hand and wrist"
 _PLACEMENT_LANDMARKS = np.array([Landmark.INDEX_MCP, Landmark.PINKY_MCP, Landmark.THUMB_MCP,
                                  Landmark.THUMB_IP, Landmark.INDEX_PIP, Landmark.WRIST, Landmark.MIDDLE_MCP])
 
@@ -161,14 +162,21 @@ def unplaceable_points(landmarks: np.ndarray) -> dict[str | None, str]:
     return {}
 
 
-def locate_points(landmarks: np.ndarray, facing: Facing,
-                  catalogue: tuple[Acupoint, ...] = CATALOGUE) -> tuple[LocatedPoint, ...]:
+def locate_points(landmarks: np.ndarray, facing: Facing, catalogue: tuple[Acupoint, ...] = CATALOGUE,
+                  frame_size: tuple[int, int] | None = None) -> tuple[LocatedPoint, ...]:
     """Every catalogue point on a hand, flagged by whether it is on the face toward the camera and, when
-    it cannot be placed on this hand, why."""
+    it cannot be placed on this hand, why. With ``frame_size`` (width, height), a point that falls outside
+    the picture (the forearm's PC6 on a hand cut off at the wrist) is not placed either."""
     positions = rule_weights(catalogue) @ landmarks  # every rule at once: they are affine
     doubts = unplaceable_points(landmarks)
-    return tuple(LocatedPoint(point, xy, point.visible_from(facing), doubts.get(point.code, doubts.get(None)))
-                 for point, xy in zip(catalogue, positions))
+    located = []
+    for point, xy in zip(catalogue, positions):
+        reason = doubts.get(point.code, doubts.get(None))
+        if reason is None and frame_size is not None and not (0 <= xy[0] < frame_size[0]
+                                                              and 0 <= xy[1] < frame_size[1]):
+            reason = OUTSIDE_PICTURE
+        located.append(LocatedPoint(point, xy, point.visible_from(facing), reason))
+    return tuple(located)
 
 
 @lru_cache(maxsize=8)
@@ -188,9 +196,10 @@ def rule_weights(catalogue: tuple[Acupoint, ...]) -> np.ndarray:
     return weights
 
 
-def locate_hand(hand: DetectedHand, mirrored: bool = False,
-                catalogue: tuple[Acupoint, ...] = CATALOGUE) -> LocatedHand:
-    """The whole core for one hand: decisions, then the points of ``catalogue``."""
+def locate_hand(hand: DetectedHand, mirrored: bool = False, catalogue: tuple[Acupoint, ...] = CATALOGUE,
+                frame_size: tuple[int, int] | None = None) -> LocatedHand:
+    """The whole core for one hand: decisions, then the points of ``catalogue`` (those outside a
+    ``frame_size`` picture are not placed)."""
     handedness, handedness_score, facing, facing_score = decide_hand_and_face(hand, mirrored)
     return LocatedHand(handedness, handedness_score, facing, facing_score, hand.landmarks,
-                       locate_points(hand.landmarks, facing, catalogue))
+                       locate_points(hand.landmarks, facing, catalogue, frame_size))

@@ -90,7 +90,7 @@ class LivePipeline(Closeable):
         t1 = clock()
         steady = self.smoother(raw, timestamp_ms / 1000.0) if self.smoothing else raw
         t2 = clock()
-        hands = [locate_hand(hand, self.mirrored) for hand in steady]
+        hands = [locate_hand(hand, self.mirrored, frame_size=(rgb.shape[1], rgb.shape[0])) for hand in steady]
         t3 = clock()
         return LiveResult(hands, raw, timestamp_ms, (rgb.shape[1], rgb.shape[0]),
                           {"detect": (t1 - t0) * 1e3, "smooth": (t2 - t1) * 1e3, "locate": (t3 - t2) * 1e3},

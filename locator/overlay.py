@@ -123,7 +123,7 @@ class LabelAnnotator:
 @dataclass
 class LegendAnnotator:
     """A small box in the top-left corner: which hand and which face was seen, and what the short labels
-    on the picture mean (one line per group of points labelled by number, e.g. "1-4: ... finger webs")."""
+    on the picture mean (one line per numbered series of points, e.g. "1-4: EX-UE9 Baxie (finger webs)")."""
 
     def annotate(self, image: np.ndarray, hands: Iterable[LocatedHand], scale: float = 1.0) -> np.ndarray:
         hands = list(hands)
@@ -141,17 +141,17 @@ class LegendAnnotator:
 
 
 def short_label_legend(hands: Iterable[LocatedHand]) -> list[str]:
-    """"first-last: group" for each group whose visible points carry short labels instead of names."""
+    """"first-last: series" for each numbered series whose visible points carry short labels."""
     labels: dict[str, list[str]] = {}
     for hand in hands:
         for point in hand.points:
             entry = point.acupoint
-            if point.on_visible_face and entry.short_label:
-                group = labels.setdefault(entry.group, [])
-                if entry.short_label not in group:
-                    group.append(entry.short_label)
-    return [f"{shown[0]}-{shown[-1]}: {group}" if len(shown) > 1 else f"{shown[0]}: {group}"
-            for group, shown in labels.items()]
+            if point.on_visible_face and entry.short_label and entry.series:
+                shown = labels.setdefault(entry.series, [])
+                if entry.short_label not in shown:
+                    shown.append(entry.short_label)
+    return [f"{shown[0]}-{shown[-1]}: {series}" if len(shown) > 1 else f"{shown[0]}: {series}"
+            for series, shown in labels.items()]
 
 
 @dataclass

@@ -43,7 +43,8 @@ def locate_in_photo(photo: Photo, detector: PhotoDetector, mirrored: bool = Fals
         size = (max(1, round(width * shrink)), max(1, round(height * shrink)))
         small = np.asarray(Image.fromarray(photo.rgb).resize(size, Image.Resampling.BILINEAR))
     to_full = photo.full_size[0] / small.shape[1]
-    return [locate_hand(hand.scaled(to_full), mirrored) for hand in detector.detect(small)]
+    return [locate_hand(hand.scaled(to_full), mirrored, frame_size=photo.full_size)
+            for hand in detector.detect(small)]
 
 
 def analyse_photo(source: Path | bytes, detector: PhotoDetector, mirrored: bool = False,

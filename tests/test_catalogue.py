@@ -18,7 +18,7 @@ from .synthetic import right_palm_landmarks
 NEW_POINT = replace(
     BY_CODE["PC8"], code="XT-1", pinyin="Ceshi", hanzi="测试", english="Test point",
     rule=lambda landmarks: lerp(landmarks[L.WRIST], landmarks[L.MIDDLE_MCP], 0.5),
-    group="Test group", colour=(20, 240, 60), short_label="T", reachable_from_both_faces=True)
+    series="Test series", colour=(20, 240, 60), short_label="T", reachable_from_both_faces=True)
 EXTENDED = CATALOGUE + (NEW_POINT,)
 
 
@@ -36,7 +36,7 @@ def test_a_new_entry_reaches_the_json():
 
 def test_a_new_entry_reaches_the_picture_and_its_legend():
     hand = located_hand()
-    assert "T: Test group" in short_label_legend([hand])
+    assert "T: Test series" in short_label_legend([hand])
     picture = annotate_photo(np.full((480, 640, 3), 90, np.uint8), [hand])
     x, y = np.round(hand.point("XT-1").xy).astype(int)
     assert tuple(picture[y, x]) == NEW_POINT.colour

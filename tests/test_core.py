@@ -72,7 +72,8 @@ def test_rules_and_rings_are_the_fitted_ones():
     """Each catalogue rule is its chosen family with the coefficients in fitted_rules.json, and its ring
     radius is the fit's; the routine's press zone is never smaller than a ring it targets."""
     shipped = json.loads(FITTED_RULES.read_text())["points"]
-    for point in CATALOGUE:
+    assert set(shipped) == set(FAMILIES)
+    for point in (point for point in CATALOGUE if point.code in FAMILIES):
         entry = shipped[point.code]
         family = next(f for f in FAMILIES[point.code] if f.name == entry["family"])
         weights = family.weights([entry["coefficients"][t.name] for t in family.terms])
@@ -82,9 +83,49 @@ def test_rules_and_rings_are_the_fitted_ones():
         assert not targeted or PRESS_RADIUS >= point.radius, point.code
 
 
+def turn(a: np.ndarray, b: np.ndarray) -> float:
+    """The z of the cross product of two 2D vectors: which side of ``a`` ``b`` points to."""
+    return float(a[0] * b[1] - a[1] * b[0])
+
+
+def test_points_placed_by_geometry_sit_on_their_landmarks_with_no_ring():
+    """Fingertips, middle joints and nail corners need no labels: they are where the hand's own joints say."""
+    lm = right_palm_landmarks()
+    hand = locate_hand(detected(lm, "right", 0.93))
+    at = {p.code: p.xy for p in hand.points}
+    assert np.allclose(at["PC9"], lm[Landmark.MIDDLE_TIP])
+    for number, joint in enumerate((Landmark.INDEX_PIP, Landmark.MIDDLE_PIP, Landmark.RING_PIP,
+                                    Landmark.PINKY_PIP), start=1):
+        assert np.allclose(at[f"EX-UE10-{number}"], lm[joint])
+    for number, tip in enumerate((Landmark.THUMB_TIP, Landmark.INDEX_TIP, Landmark.MIDDLE_TIP, Landmark.RING_TIP,
+                                  Landmark.PINKY_TIP), start=1):
+        shixuan = at[f"EX-UE11-{number}"]  # on the last bone, just short of the tip
+        assert 0 < np.linalg.norm(shixuan - lm[tip]) < 0.2 * np.linalg.norm(lm[tip] - lm[tip - 1])
+    # The nail-corner points lie beside the last bone, on the side away from the neighbouring finger.
+    index_side = np.sign(turn(lm[Landmark.INDEX_TIP] - lm[Landmark.INDEX_DIP], at["LI1"] - lm[Landmark.INDEX_DIP]))
+    middle_side = np.sign(turn(lm[Landmark.INDEX_TIP] - lm[Landmark.INDEX_DIP],
+                                   lm[Landmark.MIDDLE_DIP] - lm[Landmark.INDEX_DIP]))
+    assert index_side == -middle_side
+    thumb_side = np.sign(turn(lm[Landmark.THUMB_TIP] - lm[Landmark.THUMB_IP], at["LU11"] - lm[Landmark.THUMB_IP]))
+    toward_index = np.sign(turn(lm[Landmark.THUMB_TIP] - lm[Landmark.THUMB_IP],
+                                    lm[Landmark.INDEX_MCP] - lm[Landmark.THUMB_IP]))
+    assert thumb_side == -toward_index
+    assert all(BY_CODE[code].radius == 0 for code in at if code not in FAMILIES)
+
+
+def test_a_point_outside_the_picture_is_not_placed():
+    lm = right_palm_landmarks()
+    inside = locate_hand(detected(lm, "right", 0.93), frame_size=(640, 480))
+    assert inside.point("PC8").placeable
+    pc6 = inside.point("PC6")  # up the forearm: below the wrist, which sits at y = 400
+    cut = locate_hand(detected(lm, "right", 0.93), frame_size=(640, int(pc6.xy[1]) - 5))
+    assert not cut.point("PC6").placeable and "outside the picture" in cut.point("PC6").unplaceable
+    assert cut.point("PC8").placeable
+
+
 def test_ring_is_drawn_at_the_fitted_radius():
     large = similarity(right_palm_landmarks(), 0, 4, (-480, -200), mirror=False)  # hand size about 420 px
-    hand = locate_hand(detected(large, "right", 0.93))
+    hand = locate_hand(detected(large, "right", 0.93), catalogue=(BY_CODE["PC8"],))  # nothing else drawn
     pc8 = hand.point("PC8")
     image = np.zeros((1600, 1600, 3), np.uint8)
     PointAnnotator().annotate(image, [hand])
@@ -169,7 +210,8 @@ def test_edge_on_hand_is_side_and_shows_only_the_webs():
     hand = locate_hand(detected(edge_on, "right", depth=depth))
     assert hand.facing == "side"
     visible = {p.code for p in hand.points if p.on_visible_face}
-    assert visible == {"EX-UE9-1", "EX-UE9-2", "EX-UE9-3", "EX-UE9-4"}
+    assert visible == {p.code for p in CATALOGUE if p.reachable_from_both_faces}
+    assert {"EX-UE9-1", "EX-UE9-2", "EX-UE9-3", "EX-UE9-4", "SI3"} <= visible and "PC8" not in visible
 
 
 def test_visible_face_decides_which_points_are_shown():
