@@ -22,7 +22,7 @@ from .catalogue import CATALOGUE, FAMILIES, Acupoint
 from .errors import LabelsError
 from .fitting import PCK_THRESHOLDS, Sample, fit_point, ring_radius, summarise, to_json
 from .geometry import Landmark
-from .hands import LocatedHand
+from .hands import LocatedHand, unplaceable_points
 from .matching import gap, pair_nearest
 
 # A labelled hand and a found hand are the same hand if wrist and middle knuckle are this close (mean,
@@ -224,11 +224,13 @@ def labelled_hands(labels: list[dict], images_dir: Path, locate: Callable[[Path]
 
 
 def sample(group: str, label: dict, hand: LocatedHand) -> Sample:
-    """A labelled hand as the fit sees it: the detector's landmarks and the marked acupoints."""
+    """A labelled hand as the fit sees it: the detector's landmarks and the marked acupoints, and which of
+    them the hand's own shape withholds (a marked point was in the picture, whatever a rule says)."""
     targets = {code: np.asarray(xy, dtype=float) for code, xy in label["points"].items()
                if code not in REFERENCES}
+    doubts = unplaceable_points(hand.landmarks)
     return Sample(hand.landmarks, label["scale"], group, targets,
-                  frozenset(code for code in targets if not hand.point(code).placeable))
+                  frozenset(code for code in targets if doubts.get(code, doubts.get(None))))
 
 
 def evaluate(labels: list[dict], images_dir: Path, locate: Callable[[Path], list[LocatedHand]],
