@@ -52,7 +52,8 @@ class Acupoint:
     traditional_use: str = ""   # what it is traditionally pressed for, in modest words; never a promise
     series: str = ""            # a numbered series drawn by number (the webs): the legend and totals use it
     reachable_from_both_faces: bool = False
-    short_label: str = ""  # what the picture writes beside the marker; the code and name if empty
+    short_label: str = ""  # what the picture writes beside the marker (the hand map's many points: the
+                           # code alone); the code and name if empty
 
     @property
     def name(self) -> str:
@@ -372,14 +373,14 @@ CATALOGUE: tuple[Acupoint, ...] = (
     ),
     # --- the hand map: the palm side and the wrist ---
     Acupoint(
-        code="PC7", pinyin="Daling", hanzi="大陵", english="Great Mound", face="palm",
+        code="PC7", short_label="PC7", pinyin="Daling", hanzi="大陵", english="Great Mound", face="palm",
         location="On the inside of the wrist, in the middle of the wrist crease, between the two tendons.",
         how_to_press="Press gently with the other thumb, small circles, 15-30 seconds.",
         cautions=(_NO_BROKEN_SKIN,), **fitted("PC7"), group=PERICARDIUM, colour=CYAN,
         traditional_use="Traditionally pressed for tired, aching wrists (a typing break point).",
     ),
     Acupoint(
-        code="HT7", pinyin="Shenmen", hanzi="神门", english="Spirit Gate", face="palm",
+        code="HT7", short_label="HT7", pinyin="Shenmen", hanzi="神门", english="Spirit Gate", face="palm",
         location="On the inside of the wrist, at the little-finger end of the wrist crease, in the hollow "
                  "beside the tendon.",
         how_to_press="Press gently with the other thumb, steady or in small circles, 15-30 seconds.",
@@ -387,7 +388,7 @@ CATALOGUE: tuple[Acupoint, ...] = (
         traditional_use="Traditionally pressed to settle and calm, for example before sleep.",
     ),
     Acupoint(
-        code="LU9", pinyin="Taiyuan", hanzi="太渊", english="Great Abyss", face="palm",
+        code="LU9", short_label="LU9", pinyin="Taiyuan", hanzi="太渊", english="Great Abyss", face="palm",
         location="On the inside of the wrist, at the thumb end of the wrist crease, in the hollow beside "
                  "the pulse (press beside it, not on it).",
         how_to_press="Press lightly with the other thumb, 10-20 seconds.",
@@ -395,7 +396,7 @@ CATALOGUE: tuple[Acupoint, ...] = (
         traditional_use="Traditionally pressed for wrist discomfort and for the breath.",
     ),
     Acupoint(
-        code="PC6", pinyin="Neiguan", hanzi="内关", english="Inner Pass", face="palm",
+        code="PC6", short_label="PC6", pinyin="Neiguan", hanzi="内关", english="Inner Pass", face="palm",
         location="On the inside of the forearm, two thumb-widths (2 cun) up from the middle of the wrist "
                  "crease, between the two tendons. Shown only when that part of the forearm is in the picture.",
         how_to_press="Press firmly with the other thumb, steady, 30 seconds to a minute.",
@@ -403,7 +404,7 @@ CATALOGUE: tuple[Acupoint, ...] = (
         traditional_use="Traditionally pressed for nausea and travel sickness.",
     ),
     Acupoint(
-        code="LU10", pinyin="Yuji", hanzi="鱼际", english="Fish Border", face="palm",
+        code="LU10", short_label="LU10", pinyin="Yuji", hanzi="鱼际", english="Fish Border", face="palm",
         location="On the ball of the thumb, at the middle of the thumb's long bone, where the palm's skin "
                  "meets the back's.",
         how_to_press="Knead with the other thumb in small circles, moderate pressure, 15-30 seconds.",
@@ -411,7 +412,7 @@ CATALOGUE: tuple[Acupoint, ...] = (
         traditional_use="Traditionally kneaded for a sore throat and for a thumb tired from phones and mice.",
     ),
     Acupoint(
-        code="HT8", pinyin="Shaofu", hanzi="少府", english="Lesser Mansion", face="palm",
+        code="HT8", short_label="HT8", pinyin="Shaofu", hanzi="少府", english="Lesser Mansion", face="palm",
         location="In the palm, between the ring- and little-finger bones, just behind the knuckles: where "
                  "the tip of the little finger lands in a fist.",
         how_to_press="Press with the other thumb, moderate pressure, 15-30 seconds.",
@@ -432,7 +433,7 @@ CATALOGUE: tuple[Acupoint, ...] = (
             start=1)
     ),
     Acupoint(
-        code="PC9", pinyin="Zhongchong", hanzi="中冲", english="Central Hub", face="palm",
+        code="PC9", short_label="PC9", pinyin="Zhongchong", hanzi="中冲", english="Central Hub", face="palm",
         location="At the centre of the tip of the middle finger.",
         how_to_press=_GENTLE, cautions=(_NO_BROKEN_SKIN,), **geometric({L.MIDDLE_TIP: 1.0}),
         group=PERICARDIUM, colour=CYAN, reachable_from_both_faces=True,
@@ -452,7 +453,7 @@ CATALOGUE: tuple[Acupoint, ...] = (
     ),
     # --- the hand map: the back of the hand and its edges ---
     Acupoint(
-        code="EX-UE8", pinyin="Wailaogong", hanzi="外劳宫", english="Outer Palace of Toil", face="back",
+        code="EX-UE8", short_label="EX-UE8", pinyin="Wailaogong", hanzi="外劳宫", english="Outer Palace of Toil", face="back",
         location="On the back of the hand, between the index- and middle-finger bones, just behind the "
                  "knuckles: Laogong's partner on the back.",
         how_to_press="Press with the other thumb, moderate pressure, 15-30 seconds.",
@@ -460,7 +461,7 @@ CATALOGUE: tuple[Acupoint, ...] = (
         traditional_use="Traditionally pressed for a stiff neck.",
     ),
     Acupoint(
-        code="TE3", pinyin="Zhongzhu", hanzi="中渚", english="Central Islet", face="back",
+        code="TE3", short_label="TE3", pinyin="Zhongzhu", hanzi="中渚", english="Central Islet", face="back",
         location="On the back of the hand, between the ring- and little-finger bones, in the hollow just "
                  "behind the knuckles.",
         how_to_press="Press with the other thumb, moderate pressure, 15-30 seconds.",
@@ -480,21 +481,21 @@ CATALOGUE: tuple[Acupoint, ...] = (
         for number, bones in ((1, "index- and middle-finger"), (2, "ring- and little-finger"))
     ),
     Acupoint(
-        code="LI1", pinyin="Shangyang", hanzi="商阳", english="Shang Yang", face="back",
+        code="LI1", short_label="LI1", pinyin="Shangyang", hanzi="商阳", english="Shang Yang", face="back",
         location="On the index finger, beside the thumb-side corner of the nail's base.",
         how_to_press=_GENTLE, cautions=(_NO_BROKEN_SKIN,), **geometric(_shangyang()),
         group=LARGE_INTESTINE, colour=ORANGE, reachable_from_both_faces=True,
         traditional_use="Traditionally pressed for a sore throat.",
     ),
     Acupoint(
-        code="LU11", pinyin="Shaoshang", hanzi="少商", english="Lesser Shang", face="back",
+        code="LU11", short_label="LU11", pinyin="Shaoshang", hanzi="少商", english="Lesser Shang", face="back",
         location="On the thumb, beside the outer corner of the nail's base (the side away from the index).",
         how_to_press=_GENTLE, cautions=(_NO_BROKEN_SKIN,), **geometric(_shaoshang()),
         group=LUNG, colour=BLUE, reachable_from_both_faces=True,
         traditional_use="Traditionally pressed for a sore throat.",
     ),
     Acupoint(
-        code="SI3", pinyin="Houxi", hanzi="后溪", english="Back Ravine", face="back",
+        code="SI3", short_label="SI3", pinyin="Houxi", hanzi="后溪", english="Back Ravine", face="back",
         location="On the little-finger edge of the hand, just behind the little finger's knuckle, where "
                  "the palm's skin meets the back's (make a loose fist: the end of the crease).",
         how_to_press="Press into the hollow with the other thumb, or roll the edge of the hand on a table "
