@@ -24,3 +24,7 @@ class LabelsError(UserError):
 
 class OutputError(UserError):
     """An output cannot be written, or would replace something the user made."""
+
+
+class RoutineFileError(UserError):
+    """A routine file is missing or malformed; the message names the file, the line and the problem."""

@@ -1,0 +1,1 @@
+"""The routines that ship with the package, one TOML file each (see locator.routine_files)."""
