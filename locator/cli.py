@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from . import bench, samples
-from .detector import add_model_option
+from .detector import PHOTO_MAX_HANDS, add_model_option
 from .errors import UserError
 from .images import IMAGE_SUFFIXES, find_images
 
@@ -53,8 +53,20 @@ def _register_locate(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--mirrored", action="store_true",
                         help="the photos are mirrored (selfie view): swaps left and right")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.add_argument("--max-hands", type=_positive_int, default=PHOTO_MAX_HANDS, metavar="N",
+                        help=f"find at most N hands per photo (default: {PHOTO_MAX_HANDS})")
     add_model_option(parser)
     parser.set_defaults(run=_run_locate)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def _inputs(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
@@ -89,7 +101,7 @@ def _run_locate(args: argparse.Namespace) -> int:
     outputs = _plan_outputs(jobs, args.out, args.overwrite) if args.out else [None] * len(jobs)
     json_target = _open_json(args.json, args.overwrite)
     human = sys.stderr if args.json == "-" else sys.stdout
-    with HandDetector(args.model) as detector, json_target as json_out, tqdm(
+    with HandDetector(args.model, max_hands=args.max_hands) as detector, json_target as json_out, tqdm(
             total=len(jobs), unit="photo", file=sys.stderr, disable=len(jobs) < 5 or None) as bar:
         for (path, _), output in zip(jobs, outputs):
             result = analyse_photo(path, detector, args.mirrored)
@@ -166,33 +178,45 @@ def _summary_line(result) -> str:
 
 def _register_evaluate(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "evaluate", help="measure accuracy against hand-marked acupoint labels",
-        description="Compare the locator with hand-marked labels (format of acupoints-dev.json).")
-    parser.add_argument("--labels", type=Path, required=True, metavar="FILE")
+        "evaluate", help="measure accuracy against hand-marked labels",
+        description="Compare the locator with hand-marked labels: acupoints (JSON, the format of "
+                    "acupoints-dev.json) or whole-photo labels (CSV with columns image, hand, facing).")
+    parser.add_argument("--labels", type=Path, required=True, metavar="FILE",
+                        help="acupoint labels (.json) or whole-photo labels (.csv)")
     parser.add_argument("--images", type=Path, required=True, metavar="DIR")
     parser.add_argument("--negatives", default="nohand_*", metavar="GLOB",
                         help="photos in DIR that show no hand (default: nohand_*)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--by", metavar="COLUMN", help="CSV labels: also give the figures per value of COLUMN")
+    parser.add_argument("--mirrored", action="store_true",
+                        help="CSV labels: locate in the mirror image of every photo, told it is mirrored "
+                             "(the answers must be the same)")
     add_model_option(parser)
     parser.set_defaults(run=_run_evaluate)
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
     from .detector import HandDetector
-    from .evaluate import evaluate, load_labels
+    from .evaluate import evaluate, evaluate_photos, load_labels, load_photo_labels
     from .photos import analyse_photo
 
-    labels = load_labels(args.labels)
+    photo_labels = args.labels.suffix.lower() == ".csv"
+    if not photo_labels and (args.by or args.mirrored):
+        raise UserError("--by and --mirrored need whole-photo labels (a .csv file)")
+    labels = load_photo_labels(args.labels) if photo_labels else load_labels(args.labels)
     if not args.images.is_dir():
         raise UserError(f"--images {args.images}: not a folder")
     with HandDetector(args.model) as detector:
         def locate(path: Path):
-            result = analyse_photo(path, detector)
+            result = analyse_photo(path, detector, flip=args.mirrored)
             if result.error:
                 raise UserError(f"{path}: {result.error}")
             return result.hands
 
-        report = evaluate(labels, args.images, locate, sorted(args.images.glob(args.negatives)))
+        if photo_labels:
+            report = evaluate_photos(labels, args.images, locate, args.by)
+        else:
+            report = evaluate(labels, args.images, locate, sorted(args.images.glob(args.negatives)))
     print(report.format())
     if args.json:
         args.json.write_text(json.dumps(report.to_json(), indent=1) + "\n")

@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
@@ -18,19 +19,30 @@ import numpy as np
 
 from .errors import UserError
 from .geometry import Landmark, hand_size
+from .handface import knuckle_shade
 from .hands import DetectedHand
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "hand_landmarker.task"
 MODEL_ENV = "LOCATOR_MODEL"
 
-# A second look for photos where the whole frame shows nothing: four overlapping tiles, each two thirds of
-# the frame, so a hand that is small or low in contrast covers more of the detector's input.
+# A third look for photos where the whole frame shows no hand or a crowd: four overlapping tiles, each two
+# thirds of the frame, so a hand that is small or low in contrast covers more of the detector's input.
 TILE_FRACTION = 2 / 3
 # MediaPipe's palm detector finds few hands in grayscale pictures; the same picture tinted toward a skin
 # tone (a gray level becomes a warm colour of the same lightness) is found far more often.
 SKIN_TINT = np.array([1.0, 0.82, 0.7])
 # Two detections whose knuckle centres are closer than this many hand sizes are the same hand.
 SAME_HAND = 0.5
+# A second look for hands cut by the frame's edge (close to the camera): the picture with this fraction of
+# its width and height repeated as a border on each side. The palm detector then sees the whole palm and
+# its context; on the 11K Hands photos it found 99.7% instead of 95%, and its left/right label was right
+# more often. A hand well inside the frame keeps the plain look's landmarks (finer: the hand is larger).
+MARGIN = 0.25
+# A hand with a landmark closer than this many hand sizes to the border is cut by it (or nearly).
+EDGE = 0.1
+# How many hands to look for by default: photos may show a crowd; the live page follows two.
+PHOTO_MAX_HANDS = 6
+VIDEO_MAX_HANDS = 2
 
 
 def add_model_option(parser: argparse.ArgumentParser) -> None:
@@ -55,17 +67,17 @@ class HandDetector:
     """
 
     def __init__(self, model: str | os.PathLike | None = None, *, video: bool = False,
-                 max_hands: int = 2, min_confidence: float = 0.5):
+                 max_hands: int | None = None, min_confidence: float = 0.5):
         # Imported here so that the pure core and the command line's --help do not pay for it.
         from mediapipe.tasks.python import BaseOptions, vision
 
         self.model_path = resolve_model_path(model)
         self.video = video
-        self.max_hands = max_hands
+        self.max_hands = max_hands or (VIDEO_MAX_HANDS if video else PHOTO_MAX_HANDS)
         options = vision.HandLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
             running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
-            num_hands=max_hands,
+            num_hands=self.max_hands,
             min_hand_detection_confidence=min_confidence,
             min_hand_presence_confidence=min_confidence,
             min_tracking_confidence=min_confidence,
@@ -88,16 +100,36 @@ class HandDetector:
         self._landmarker.close()
 
     def detect(self, rgb: np.ndarray) -> list[DetectedHand]:
-        """Hands in one photo (IMAGE mode); if none, a second look at overlapping tiles.
+        """Hands in one photo (IMAGE mode): the picture as it is and with a margin (see ``MARGIN``),
+        merged; then overlapping tiles if that found no hand, or two or more (a crowd may hold more
+        hands, each small in the whole frame).
 
         A grayscale picture is tinted toward skin colour first (see ``SKIN_TINT``).
         """
         if _is_grayscale(rgb):
             rgb = (rgb * SKIN_TINT).astype(np.uint8)
-        hands = self._run(rgb)
-        if not hands:
-            hands = self._detect_in_tiles(rgb)
-        return hands
+        plain = self._run(rgb)
+        hands: list[DetectedHand] = []
+        for hand in self._detect_with_margin(rgb):
+            twin = _same_hand(plain, hand)
+            if twin is not None and not _at_edge(twin, rgb.shape):
+                # Seen both ways, well inside the frame: the plain look's finer landmarks, the margin
+                # look's label and 3D (on 11K: its label right on 99.7% of hands against 97%).
+                hand = replace(twin, label=hand.label, label_score=hand.label_score, world=hand.world)
+            hands = _merge(hands, hand)
+        for hand in plain:
+            hands = _merge(hands, hand)
+        if len(hands) != 1 and len(hands) < self.max_hands:
+            for hand in self._detect_in_tiles(rgb):
+                hands = _merge(hands, hand)
+        return hands[: self.max_hands]
+
+    def _detect_with_margin(self, rgb: np.ndarray) -> list[DetectedHand]:
+        """Hands in the picture with its border repeated around it, in the picture's own pixels."""
+        height, width = rgb.shape[:2]
+        top, left = round(height * MARGIN), round(width * MARGIN)
+        padded = np.pad(rgb, ((top, top), (left, left), (0, 0)), mode="edge")
+        return [hand.shifted(np.array([-left, -top])) for hand in self._run(padded)]
 
     def detect_video(self, rgb: np.ndarray, timestamp_ms: int) -> list[DetectedHand]:
         """Hands in one video frame (VIDEO mode); timestamps must increase."""
@@ -115,13 +147,17 @@ class HandDetector:
         self._warmed_up = True
         height, width = rgb.shape[:2]
         hands = []
-        for categories, landmarks in zip(result.handedness, result.hand_landmarks):
+        for categories, landmarks, world in zip(result.handedness, result.hand_landmarks,
+                                                result.hand_world_landmarks):
             xyz = np.array([(p.x, p.y, p.z) for p in landmarks], dtype=float)
+            pixels = xyz[:, :2] * (width, height)
             hands.append(DetectedHand(
-                landmarks=xyz[:, :2] * (width, height),
+                landmarks=pixels,
                 depth=xyz[:, 2] * width,  # MediaPipe's z is on the scale of x
                 label=categories[0].category_name.lower(),
                 label_score=float(categories[0].score),
+                world=np.array([(p.x, p.y, p.z) for p in world], dtype=float),
+                knuckle_shade=knuckle_shade(rgb, pixels),
             ))
         return hands
 
@@ -132,10 +168,16 @@ class HandDetector:
         for top in (0, height - tile_h):
             for left in (0, width - tile_w):
                 for hand in self._run(rgb[top:top + tile_h, left:left + tile_w]):
-                    shifted = DetectedHand(hand.landmarks + (left, top), hand.depth, hand.label,
-                                           hand.label_score)
-                    found = _merge(found, shifted)
-        return sorted(found, key=lambda h: -h.label_score)[: self.max_hands]
+                    found = _merge(found, hand.shifted(np.array([left, top])))
+        return found
+
+
+def _at_edge(hand: DetectedHand, shape: tuple[int, ...]) -> bool:
+    """Whether a landmark lies within ``EDGE`` hand sizes of the frame's border (or beyond it)."""
+    height, width = shape[:2]
+    x, y = hand.landmarks[:, 0], hand.landmarks[:, 1]
+    gap = min(x.min(), y.min(), width - x.max(), height - y.max())
+    return bool(gap < EDGE * hand_size(hand.landmarks))
 
 
 def _is_grayscale(rgb: np.ndarray) -> bool:
@@ -159,15 +201,17 @@ def _native_stderr_silenced() -> Iterator[None]:
         os.close(saved)
 
 
+def _same_hand(hands: list[DetectedHand], new: DetectedHand) -> DetectedHand | None:
+    """The hand in ``hands`` that ``new`` is another detection of, if any."""
+    for hand in hands:
+        if np.linalg.norm(_knuckle_centre(hand) - _knuckle_centre(new)) < SAME_HAND * hand_size(hand.landmarks):
+            return hand
+    return None
+
+
 def _merge(hands: list[DetectedHand], new: DetectedHand) -> list[DetectedHand]:
-    """Add ``new`` unless it is a hand already in the list; of two copies keep the surer one."""
-    for i, hand in enumerate(hands):
-        gap = np.linalg.norm(_knuckle_centre(hand) - _knuckle_centre(new))
-        if gap < SAME_HAND * hand_size(hand.landmarks):
-            if new.label_score > hand.label_score:
-                hands[i] = new
-            return hands
-    return hands + [new]
+    """Add ``new`` unless it is a hand already in the list (then the one in the list stays)."""
+    return hands if _same_hand(hands, new) is not None else hands + [new]
 
 
 def _knuckle_centre(hand: DetectedHand) -> np.ndarray:

@@ -14,7 +14,7 @@ from typing import Iterable
 import cv2
 import numpy as np
 
-from .hands import LocatedHand
+from .hands import UNSURE_PROMPT, LocatedHand
 from .routine import PRESS_RADIUS
 
 RGB = tuple[int, int, int]
@@ -71,7 +71,8 @@ class PointAnnotator:
     """Each acupoint as a coloured disc inside a white ring with a dark edge.
 
     Points on the face away from the camera are drawn as a hollow ring (``hidden="hollow"``) or left
-    out (``hidden="skip"``). Codes in ``dimmed`` are drawn small and grey (the routine's other points).
+    out (``hidden="skip"``); on a hand whose face is unsure they are left out. Codes in ``dimmed`` are
+    drawn small and grey (the routine's other points).
     """
 
     radius: float = 0.05          # fraction of the hand size
@@ -82,7 +83,7 @@ class PointAnnotator:
         for hand in hands:
             r = marker_radius(hand, scale, self.radius)
             for point in hand.points:
-                if not point.on_visible_face and self.hidden == "skip":
+                if not point.on_visible_face and (self.hidden == "skip" or not hand.sure):
                     continue
                 centre = _px(point.xy, scale)
                 if point.code in self.dimmed:
@@ -116,11 +117,20 @@ class LabelAnnotator:
 
 @dataclass
 class LegendAnnotator:
-    """A small box in the top-left corner: which hand and which face was seen, and what 1-4 mean."""
+    """A small box in the top-left corner: which hand and which face was seen, and what 1-4 mean.
+
+    With several hands, each line starts with a letter that is also drawn at that hand's wrist.
+    """
 
     def annotate(self, image: np.ndarray, hands: Iterable[LocatedHand], scale: float = 1.0) -> np.ndarray:
         hands = list(hands)
-        lines = [f"{hand.handedness} hand, {hand.facing} ({hand.handedness_score:.0%})" for hand in hands]
+        lines = [_hand_line(hand) for hand in hands]
+        if len(hands) > 1:
+            lines = [f"{_hand_tag(n)}: {line}" for n, line in enumerate(lines)]
+            for n, hand in enumerate(hands):
+                x, y = _px(hand.landmarks[0], scale)
+                height = max(12.0, marker_radius(hand, scale, 0.12))
+                draw_text(image, _hand_tag(n), (x - int(height / 3), y + int(height)), height)
         lines = lines or ["no hand found"]
         if hands:
             lines.append("1-4: EX-UE9 Baxie (finger webs)")
@@ -133,6 +143,17 @@ class LegendAnnotator:
         for number, text in enumerate(lines, start=1):
             draw_text(image, text, (int(height / 2), number * row), height, outline=False)
         return image
+
+
+def _hand_line(hand: LocatedHand) -> str:
+    if not hand.sure:
+        return f"{hand.handedness} hand? {UNSURE_PROMPT}"
+    return f"{hand.handedness} hand, {hand.facing} ({hand.handedness_score:.0%})"
+
+
+def _hand_tag(number: int) -> str:
+    """A, B, C...: letters, so they are not taken for the finger webs' numbers 1-4."""
+    return chr(ord("A") + number)
 
 
 @dataclass
