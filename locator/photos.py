@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .detector import HandDetector
+from .detector import PhotoDetector
 from .errors import UserError
 from .hands import LocatedHand, locate_hand
 from .images import Photo, read_photo
@@ -34,7 +34,7 @@ class PhotoResult:
                 "hands": [hand.to_json() for hand in self.hands]}
 
 
-def locate_in_photo(photo: Photo, detector: HandDetector, mirrored: bool = False) -> list[LocatedHand]:
+def locate_in_photo(photo: Photo, detector: PhotoDetector, mirrored: bool = False) -> list[LocatedHand]:
     """Detect on a shrunk copy, then place everything in the full-size frame of the photo."""
     height, width = photo.rgb.shape[:2]
     shrink = min(1.0, DETECTION_SIDE / max(height, width))
@@ -51,7 +51,7 @@ def mirror_image(photo: Photo) -> Photo:
     return replace(photo, rgb=np.ascontiguousarray(photo.rgb[:, ::-1]))
 
 
-def analyse_photo(source: Path | bytes, detector: HandDetector, mirrored: bool = False,
+def analyse_photo(source: Path | bytes, detector: PhotoDetector, mirrored: bool = False,
                   label: str | None = None, flip: bool = False) -> PhotoResult:
     """Read and locate one photo (a path, or an upload's bytes named by ``label``); a bad file becomes
     ``error`` instead of an exception. ``flip``: locate in the photo's mirror image, told it is mirrored

@@ -14,6 +14,8 @@ from locator.detector import HandDetector
 from locator.evaluate import evaluate_photos, load_photo_labels
 from locator.photos import analyse_photo
 
+pytestmark = pytest.mark.model
+
 # Every fourth photo for the mirror-image check (a whole second pass would double the test's time).
 MIRROR_SAMPLE = 4
 

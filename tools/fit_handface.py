@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from locator.detector import HandDetector
+from locator.detector import HandDetector, Landmarker
 from locator.geometry import chirality, hand_size
 from locator.handface import FEATURES, SHADE_RANGE, WEIGHTS_FILE, face_features
 from locator.images import read_photo
@@ -43,12 +43,12 @@ def collect(root: Path) -> tuple[np.ndarray, np.ndarray, list[dict], list[dict]]
     hand; and all label rows."""
     rows = list(csv.DictReader(open(root / "labels.csv", newline="")))
     features, targets, meta = [], [], []
-    with HandDetector() as detector:
+    with HandDetector() as detector, Landmarker() as plain:
         for number, row in enumerate(rows, 1):
             rgb = read_photo(root / "images" / row["image"]).rgb
             for mirrored, picture in ((False, rgb), (True, np.ascontiguousarray(rgb[:, ::-1]))):
                 # The photo pipeline's looks, and one plain look (what a live frame gets).
-                for look, hands in (("photo", detector.detect(picture)), ("plain", detector._run(picture))):
+                for look, hands in (("photo", detector.detect(picture)), ("plain", plain.run(picture))):
                     if not hands:
                         continue
                     hand = max(hands, key=lambda h: hand_size(h.landmarks))
