@@ -304,7 +304,7 @@ def _copies(hands: Sequence[DetectedHand], more: Sequence[DetectedHand]) -> list
     """Pairs (i, j): ``more[j]`` is another detection of ``hands[i]``."""
     costs = [[gap(a.landmarks[KNUCKLES], b.landmarks[KNUCKLES], hand_size(a.landmarks)) for b in more]
              for a in hands]
-    return list(pair_nearest(np.reshape(costs, (len(hands), len(more))), SAME_HAND))
+    return pair_nearest(costs, SAME_HAND)
 
 
 def merge_copies(hands: Sequence[DetectedHand], more: Sequence[DetectedHand]) -> list[DetectedHand]:
