@@ -264,3 +264,20 @@ def test_shipped_constants_compare_by_rule_not_by_last_digit():
     other_family = json.loads(json.dumps(shipped))
     other_family["LI4"]["family"] = "something else"
     assert not same_constants(shipped, other_family)
+
+
+def test_an_unsure_hand_gets_no_markers_and_the_legend_asks_to_show_it(monkeypatch):
+    from locator.hands import UNSURE_PROMPT
+    from locator.overlay import LegendAnnotator
+
+    model = FaceModel(np.array([1.0, 0.0, 0.0]), bias=0.0, neutral=np.zeros(3), unsure_below=0.8)
+    monkeypatch.setattr("locator.hands.shipped_model", lambda: model)
+    unsure = locate_hand(detected(right_palm_landmarks(), "right", 0.6))
+    blank = np.zeros((480, 640, 3), np.uint8)
+    assert not PointAnnotator(hidden="hollow").annotate(blank.copy(), [unsure]).any()
+    drawn = []
+    monkeypatch.setattr("locator.overlay.draw_text", lambda image, text, *a, **k: drawn.append(text))
+    LegendAnnotator().annotate(blank.copy(), [unsure, locate_hand(detected(right_palm_landmarks(), "right"))])
+    assert drawn[:2] == ["A", "B"]  # each hand lettered at its wrist
+    assert drawn[2].startswith("A: right hand?") and UNSURE_PROMPT in drawn[2]
+    assert drawn[3].startswith("B: right hand, palm")
