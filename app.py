@@ -6,25 +6,28 @@ and the photo pipeline (`locator.photos`) know nothing about Streamlit. Start it
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import av
 import numpy as np
 import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from locator.catalogue import BY_CODE, CATALOGUE, Acupoint
-from locator.detector import HandDetector
+from locator.controller import LiveController
+from locator.detector import HandDetector, resolve_model_path
+from locator.errors import UserError
 from locator.images import find_images
-from locator.live import LivePipeline, draw
-from locator.overlay import TargetAnnotator, annotate_photo, draw_text, encode_png
+from locator.overlay import annotate_photo, encode_png
 from locator.photos import PhotoResult, analyse_photo
-from locator.routine import (DOCTOR_CONFIRMATION, PRESETS, SAFETY_CHECKS, Routine, RoutineView,
-                             SafetyDecision, decide_safety)
-from locator.webrtc_testing import apply_loopback_ice_patch
+from locator.safety import DOCTOR_CONFIRMATION, SAFETY_CHECKS, SafetyDecision, decide_safety
+from locator.steps import PRESETS
 
 REPO = Path(__file__).resolve().parent
 SAMPLES_ENV = "LOCATOR_SAMPLES_DIR"
@@ -32,9 +35,10 @@ DISCLAIMER = ("For education and self-care only: not a diagnosis or a treatment.
               "and ask a doctor about any health concern.")
 CAMERA_HELP = ("No picture? Allow the camera in your browser (the camera icon in the address bar), close "
                "other programs that use it, then press START again. No camera at all: use **Photo** mode.")
+# Each visitor keeps their last few photos' results (in their own session, never shared).
+PHOTOS_KEPT = 4
 
 st.set_page_config(page_title="Hand acupoints", page_icon="🖐️", layout="wide")
-apply_loopback_ice_patch()  # does nothing unless the browser tests ask for it
 
 
 # --- shared resources -----------------------------------------------------------------------------
@@ -54,17 +58,27 @@ class ShownPhoto:
     png: bytes | None
 
 
-@st.cache_resource(max_entries=4, show_spinner="Finding the hands...")
 def locate_upload(data: bytes, name: str, mirrored: bool) -> ShownPhoto:
-    """Detect, annotate and encode one photo, kept across reruns: every click on the page reruns it,
-    and every tab, so each photo would otherwise be detected and encoded again."""
+    """Detect, annotate and encode one photo, kept in this visitor's session: every click on the page
+    reruns it, and every tab, so each photo would otherwise be detected and encoded again."""
+    kept: dict[str, ShownPhoto] = st.session_state.setdefault("photos", {})
+    key = hashlib.sha256(data + f"\0{name}\0{mirrored}".encode()).hexdigest()
+    if key not in kept:
+        with st.spinner("Finding the hands..."):
+            kept[key] = _locate(data, name, mirrored)
+        while len(kept) > PHOTOS_KEPT:
+            kept.pop(next(iter(kept)))
+    return kept[key]
+
+
+def _locate(data: bytes, name: str, mirrored: bool) -> ShownPhoto:
     detector, lock = photo_detector()
     with lock:
         result = analyse_photo(data, detector, mirrored, label=name)
     if result.error:
         return ShownPhoto(result, None, None)
     picture = annotate_photo(result.photo.rgb, result.hands, 1 / result.photo.scale)
-    # Cached entries keep the annotated picture only, not the decoded photo as well.
+    # Kept entries hold the annotated picture only, not the decoded photo as well.
     return ShownPhoto(replace(result, photo=None), picture, encode_png(picture))
 
 
@@ -89,7 +103,7 @@ def show_photo_result(shown: ShownPhoto) -> None:
         st.error(f"{result.image}: {result.error}")
         return
     left, right = st.columns([3, 2])
-    left.image(shown.picture, caption=f"{result.image} ({result.width}×{result.height})", use_container_width=True)
+    left.image(shown.picture, caption=f"{result.image} ({result.width}×{result.height})", width="stretch")
     with right:
         if not result.hands:
             st.warning("No hand found. Try a photo where the whole hand is in view, well lit, "
@@ -142,69 +156,22 @@ def photo_mode() -> None:
 
 # --- live mode ------------------------------------------------------------------------------------
 
-@dataclass
-class LiveSession:
-    """What the video thread and the page share for one browser session (guarded by ``lock``).
-
-    The video callback runs on streamlit-webrtc's worker thread: it updates the pipeline and the
-    routine and leaves the latest view here; the page only reads it and forwards button presses.
-    """
-
-    pipeline: LivePipeline
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    routine: Routine | None = None
-    view: RoutineView | None = None
-    selfie: bool = True
-    show_fps: bool = True
-    frames: int = 0
-    fps: float = 0.0
-    _last_frame: float | None = None
-
-    def process(self, rgb, now: float):
-        """One camera frame (RGB, as the camera sees it) in, the drawn frame out."""
-        if self.selfie:
-            rgb = rgb[:, ::-1]  # show the user a mirror, as every video-call app does
-        rgb = rgb.copy()  # writeable and contiguous for drawing
-        self.pipeline.mirrored = self.selfie
-        result = self.pipeline.process(rgb, int(now * 1000))
-        with self.lock:
-            view = self.routine.update(result.hands, now) if self.routine else None
-            self.view = view
-            self._count_frame(now)
-        target = view.target if view and not view.finished else None
-        others = [point.code for point in CATALOGUE if point.code != target] if target else []
-        draw(rgb, result, dimmed=others, labels=target is None, hidden="skip")
-        if target:
-            TargetAnnotator(target, view.step.hand, view.on_target, now).annotate(rgb, result.hands)
-        if self.show_fps:
-            draw_text(rgb, f"{self.fps:4.1f} fps", (rgb.shape[1] - 110, 24), 14)
-        return rgb
-
-    def _count_frame(self, now: float) -> None:
-        if self._last_frame is not None and now > self._last_frame:
-            instant = 1.0 / (now - self._last_frame)
-            self.fps = instant if self.fps == 0 else 0.9 * self.fps + 0.1 * instant
-        self._last_frame = now
-        self.frames += 1
-
-
-def live_session() -> LiveSession:
-    if "live_session" not in st.session_state:
-        st.session_state.live_session = LiveSession(LivePipeline())
-    return st.session_state.live_session
+def live_controller() -> LiveController:
+    """This browser session's controller (the video thread and the page share it)."""
+    if "live_controller" not in st.session_state:
+        st.session_state.live_controller = LiveController()
+    return st.session_state.live_controller
 
 
 def safety_screen() -> None:
     """The questions before the routine; the answers decide whether and how it runs."""
     st.subheader("Before you start")
     with st.form("safety"):
-        answers = {check.key: st.checkbox(check.question, key=f"safety_{check.key}")
-                   for check in SAFETY_CHECKS}
-        doctor_agreed = st.checkbox(DOCTOR_CONFIRMATION, key="doctor_agreed")
-        submitted = st.form_submit_button("Continue")
-    if submitted:
-        decision = decide_safety(answers, doctor_agreed)
-        st.session_state.safety_decision = decision
+        for check in SAFETY_CHECKS:
+            st.checkbox(check.question, key=f"safety_{check.key}")
+        st.checkbox(DOCTOR_CONFIRMATION, key="doctor_agreed")
+        # Decided in the callback, before the page is drawn again: a cleared form is gone at once.
+        st.form_submit_button("Continue", on_click=_decide_safety)
     decision = st.session_state.get("safety_decision")
     if decision is None:
         return
@@ -214,22 +181,31 @@ def safety_screen() -> None:
         st.warning(f"Please ask your doctor first; then tick \"{DOCTOR_CONFIRMATION}\".")
 
 
+def _decide_safety() -> None:
+    answers = {check.key: st.session_state[f"safety_{check.key}"] for check in SAFETY_CHECKS}
+    st.session_state.safety_decision = decide_safety(answers, st.session_state["doctor_agreed"])
+
+
 def cleared_to_start() -> SafetyDecision | None:
     """The safety screen's decision if it lets the routine start, else None."""
     decision = st.session_state.get("safety_decision")
     return decision if decision is not None and decision.proceed else None
 
 
-def step_panel(session: LiveSession) -> None:
+def step_panel(controller: LiveController) -> None:
     """The current step, refreshed twice a second from what the video thread left."""
-    with session.lock:
-        view, routine = session.view, session.routine
-        fps, frames = session.fps, session.frames
-    st.caption(f"Processed {frames} frames, {fps:.1f} frames/s")
-    if routine is None:
+    status = controller.status(time.monotonic())
+    if status.error:
+        st.error(status.error)
+    if status.frames_per_second is not None:
+        st.caption(f"Processed {status.frames} frames, {status.frames_per_second:.1f} frames/s")
+    else:
+        st.caption(f"Processed {status.frames} frames")
+    if not status.routine:
         return
-    for note in routine.notes:
+    for note in status.notes:
         st.info(note)
+    view = status.view
     if view is None:
         st.info("Press START under the video to begin.")
         return
@@ -256,57 +232,46 @@ def step_panel(session: LiveSession) -> None:
         show_cautions(point)
 
 
-def routine_controls(session: LiveSession) -> None:
+def routine_controls(controller: LiveController) -> None:
     preset = st.sidebar.selectbox("Routine", list(PRESETS), key="preset")
     decision = cleared_to_start()
     if decision is None:
         return
-    if session.routine is None or session.routine.preset != preset:
-        with session.lock:
-            session.routine = Routine(preset, pregnant=decision.pregnant)
-            session.view = None
-    with session.lock:
-        paused = session.view is not None and session.view.paused
+    controller.choose_routine(preset, decision.pregnant)
+    view = controller.status(time.monotonic()).view
+    paused = view is not None and view.paused
     actions = {"Resume" if paused else "Pause": "resume" if paused else "pause",
                "Back": "back", "Skip": "skip", "Restart": "restart"}
-    for column, (label, method) in zip(st.columns(len(actions)), actions.items()):
-        if column.button(label, key=f"routine_{method}", use_container_width=True):
-            with session.lock:
-                getattr(session.routine, method)(time.monotonic())
+    for column, (label, action) in zip(st.columns(len(actions)), actions.items()):
+        column.button(label, key=f"routine_{action}", width="stretch",
+                      on_click=lambda action=action: controller.act(action, time.monotonic()))
 
 
 def live_mode() -> None:
-    from streamlit_webrtc import WebRtcMode, webrtc_streamer
-
-    session = live_session()
-    session.selfie = st.sidebar.toggle("Selfie view (mirrored)", value=True, key="selfie")
-    session.show_fps = st.sidebar.toggle("Show frame rate", value=True, key="show_fps")
+    controller = live_controller()
+    controller.selfie = st.sidebar.toggle("Selfie view (mirrored)", value=True, key="selfie")
+    controller.show_rate = st.sidebar.toggle("Show frame rate", value=True, key="show_fps")
     st.header("Live: find the points on your hand")
     video, panel = st.columns([3, 2])
     with video:
-        # streamlit-webrtc 0.79.0 sometimes drops a stream it thinks was not rendered; clearing this
-        # private counter before each call avoids it (FACTS.md; the version is pinned for this).
-        if "live" in st.session_state:
-            st.session_state["live"]._last_rendered_run_count = None
         webrtc_streamer(
             key="live", mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": []},
             media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480}},
                                       "audio": False},
-            video_frame_callback=lambda frame: _video_frame(session, frame),
+            video_frame_callback=lambda frame: _video_frame(controller, frame),
+            on_video_ended=controller.stream_ended,  # frees the pipeline's graphs when the camera stops
             async_processing=True,  # the worker takes the newest frame and drops the ones it missed
         )
         st.caption(CAMERA_HELP)
     with panel:
         if cleared_to_start() is None:
             safety_screen()
-        routine_controls(session)
-        st.fragment(step_panel, run_every=0.5)(session)
+        routine_controls(controller)
+        st.fragment(step_panel, run_every=0.5)(controller)
 
 
-def _video_frame(session: LiveSession, frame):
-    import av
-
-    rgb = session.process(frame.to_ndarray(format="rgb24"), time.monotonic())
+def _video_frame(controller: LiveController, frame) -> av.VideoFrame:
+    rgb = controller.process(frame.to_ndarray(format="rgb24"), time.monotonic())
     return av.VideoFrame.from_ndarray(rgb, format="rgb24")
 
 
@@ -316,10 +281,11 @@ def main() -> None:
     st.sidebar.title("🖐️ Hand acupoints")
     mode = st.sidebar.radio("Mode", ["Live routine", "Photo"], key="mode")
     st.sidebar.caption(DISCLAIMER)
-    if mode == "Photo":
-        photo_mode()
-    else:
-        live_mode()
+    try:
+        resolve_model_path()  # a missing model: one line now, not a traceback later
+        photo_mode() if mode == "Photo" else live_mode()
+    except UserError as error:
+        st.error(str(error))
 
 
 main()

@@ -4,8 +4,8 @@ Pure: no Streamlit, no OpenCV, no wall clock. The page calls :meth:`Routine.upda
 the current frame and the current time in seconds; everything time-dependent comes from that ``now``, so
 tests drive it with a fake clock.
 
-Also here, as data the page renders: the presets (:data:`PRESETS`, :func:`build_steps`) and the safety
-screen shown before the routine (:data:`SAFETY_CHECKS`, :func:`decide_safety`).
+The steps it walks through are data (:mod:`locator.steps`); which of them may be done is the safety
+policy's call (:mod:`locator.safety`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Literal, Mapping, Sequence
 
 import numpy as np
 
-from .catalogue import BY_CODE, FINGER_WEBS, Face
 from .geometry import Landmark
 from .hands import Handedness, LocatedHand
+from .steps import Step
 
 # A press counts when a pressing fingertip of the other hand is this close to the target point, in hand
 # sizes (wrist to middle knuckle, ~8-10 cm on an adult): about 1 cm, the width of a fingertip.
@@ -41,150 +41,6 @@ MAX_SECONDS_PER_UPDATE = 0.5
 
 # Hold times are sums of many frame intervals; this absorbs their floating-point rounding.
 ROUNDING = 1e-6
-
-HANDS: tuple[Handedness, Handedness] = ("left", "right")
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of the routine on one hand.
-
-    ``target`` is the acupoint code to press, or None for steps that work the whole hand (finger
-    stretches, pushes along the joints): those count time while the hand is in view.
-    """
-
-    title: str
-    target: str | None
-    hand: Handedness
-    instruction: str
-    hold_seconds: float
-
-    @property
-    def face(self) -> Face | None:
-        """The face of ``hand`` to turn toward the camera: the target's; None when any face will do."""
-        return BY_CODE[self.target].face if self.target else None
-
-
-def _laogong(hand: Handedness, seconds: float, how: str) -> Step:
-    return Step(f"Laogong (PC8), {hand} palm", "PC8", hand,
-                f"With the other thumb, {how} in the centre of your {hand} palm for {seconds:g} seconds.",
-                seconds)
-
-
-def _hegu(hand: Handedness, seconds: float) -> Step:
-    return Step(f"Hegu (LI4), back of the {hand} hand", "LI4", hand,
-                f"Press firmly with the other thumb between the thumb and index-finger bones of your "
-                f"{hand} hand, fingers underneath; hold steady for {seconds:g} seconds.", seconds)
-
-
-def _web(hand: Handedness, code: str, seconds: float) -> Step:
-    number = code[-1]
-    return Step(f"Finger web {number} of 4, {hand} hand", code, hand,
-                f"Pinch the web between the {FINGER_WEBS[code]} fingers of your {hand} hand with the other "
-                f"thumb and index finger and knead it, moderate pressure, for {seconds:g} seconds.",
-                seconds)
-
-
-def _joints(hand: Handedness, seconds: float) -> Step:
-    return Step(f"Finger joints, {hand} hand", None, hand,
-                f"With the other thumb and index finger, push gently along each finger of your {hand} "
-                f"hand, joint by joint, from the knuckle to the tip; {seconds:g} seconds in all.", seconds)
-
-
-def _stretch(hand: Handedness, seconds: float) -> Step:
-    return Step(f"Stretch the fingers, {hand} hand", None, hand,
-                f"Take each finger of your {hand} hand in turn and stretch it gently back, no pain; "
-                f"{seconds:g} seconds in all.", seconds)
-
-
-# PRODUCT.md: rub Laogong vigorously for 15 s, then press Hegu firmly and stretch the fingers one by one
-# for 15 s (split 8 + 7 here). On both hands, so 30 seconds per hand.
-_RESCUE = (
-    *(_laogong(hand, 15, "rub vigorously in circles") for hand in HANDS),
-    *(_hegu(hand, 8) for hand in HANDS),
-    *(_stretch(hand, 7) for hand in HANDS),
-)
-# Each step on both hands, left then right; the webs one after another on one hand, then the other.
-_FULL = (
-    *(_laogong(hand, 20, "knead gently to moderately in small circles") for hand in HANDS),
-    *(_hegu(hand, 15) for hand in HANDS),
-    *(_web(hand, code, 8) for hand in HANDS for code in FINGER_WEBS),
-    *(_joints(hand, 20) for hand in HANDS),
-    *(_stretch(hand, 15) for hand in HANDS),
-)
-PRESETS: dict[str, tuple[Step, ...]] = {"30-second rescue": _RESCUE, "full routine": _FULL}
-
-PREGNANCY_NOTE = "Hegu (LI4) is traditionally avoided in pregnancy, so it is left out."
-HEGU = "LI4"
-
-
-def build_steps(preset: str, pregnant: bool) -> tuple[Step, ...]:
-    """The steps of a preset; in pregnancy without any Hegu step (see :data:`PREGNANCY_NOTE`)."""
-    steps = PRESETS[preset]
-    return tuple(step for step in steps if step.target != HEGU) if pregnant else steps
-
-
-# --- Safety screen ---------------------------------------------------------------------------------
-
-SafetyKind = Literal["stop", "ask_doctor", "pregnancy"]
-
-
-@dataclass(frozen=True)
-class SafetyCheck:
-    """One yes/no question of the safety screen and what a "yes" means."""
-
-    key: str
-    question: str
-    kind: SafetyKind  # stop: do not start; ask_doctor: only with a doctor's agreement; pregnancy
-    if_yes: str       # why, shown when the answer is yes
-
-
-SAFETY_CHECKS: tuple[SafetyCheck, ...] = (
-    SafetyCheck("broken_skin", "Do you have broken skin, cuts or open wounds on your hands?", "stop",
-                "Do not massage broken skin or open wounds: wait until they have healed."),
-    SafetyCheck("inflamed", "Is either hand acutely inflamed (hot, red, swollen)?", "stop",
-                "Do not massage an acutely inflamed hand: wait until it has settled, or see a doctor."),
-    SafetyCheck("doctor_advised_against", "Has a doctor advised you against hand massage or acupressure?",
-                "stop", "Follow your doctor's advice."),
-    SafetyCheck("pregnant", "Are you pregnant?", "pregnancy", PREGNANCY_NOTE),
-    SafetyCheck("clotting", "Do you have a blood-clotting disorder?", "ask_doctor",
-                "With a blood-clotting disorder, ask a doctor before pressing acupoints."),
-    SafetyCheck("skin_condition", "Do you have a skin condition on your hands?", "ask_doctor",
-                "With a skin condition, ask a doctor before massaging your hands."),
-    SafetyCheck("recent_surgery", "Have you had surgery recently?", "ask_doctor",
-                "After recent surgery, ask a doctor before starting."),
-    SafetyCheck("serious_condition", "Do you have a serious health condition?", "ask_doctor",
-                "With a serious health condition, ask a doctor before starting."),
-)
-
-DOCTOR_CONFIRMATION = "My doctor agreed that I can do this hand massage."
-
-
-@dataclass(frozen=True)
-class SafetyDecision:
-    """Whether the routine may start, and the reasons to show either way."""
-
-    proceed: bool
-    pregnant: bool                   # start the routine with ``build_steps(..., pregnant=True)``
-    needs_doctor_confirmation: bool  # show :data:`DOCTOR_CONFIRMATION` for the user to tick
-    reasons: tuple[str, ...]
-
-
-def decide_safety(answers: Mapping[str, bool], doctor_agreed: bool = False) -> SafetyDecision:
-    """Decide from the yes/no answers (keyed by :attr:`SafetyCheck.key`; missing means no).
-
-    Any "stop" answer blocks the start. An "ask a doctor" answer blocks it until the user confirms
-    their doctor agreed. Pregnancy alone does not block: the routine runs without Hegu.
-    """
-    unknown = set(answers) - {check.key for check in SAFETY_CHECKS}
-    if unknown:
-        raise ValueError(f"unknown safety answers: {sorted(unknown)}")
-    yes = [check for check in SAFETY_CHECKS if answers.get(check.key, False)]
-    kinds = {check.kind for check in yes}
-    needs_doctor = "ask_doctor" in kinds
-    proceed = "stop" not in kinds and (doctor_agreed or not needs_doctor)
-    return SafetyDecision(proceed, "pregnancy" in kinds, needs_doctor, tuple(check.if_yes for check in yes))
-
 
 # --- The routine ----------------------------------------------------------------------------------
 
@@ -234,10 +90,11 @@ class Routine:
     is never reset by going off target, only paused; a step completes when enough has been held.
     """
 
-    def __init__(self, preset: str = "full routine", pregnant: bool = False):
-        self.preset = preset
-        self.steps = build_steps(preset, pregnant)
-        self.notes: tuple[str, ...] = (PREGNANCY_NOTE,) if pregnant else ()
+    def __init__(self, steps: Sequence[Step], notes: Sequence[str] = ()):
+        if not steps:
+            raise ValueError("a routine needs at least one step")
+        self.steps = tuple(steps)
+        self.notes = tuple(notes)  # shown above the steps (e.g. what the safety policy left out)
         self._start_over(now=None)  # the first update starts the clock
 
     def restart(self, now: float) -> None:
@@ -277,6 +134,10 @@ class Routine:
     @property
     def finished(self) -> bool:
         return self.index >= len(self.steps)
+
+    def view(self) -> RoutineView:
+        """What to show right after a button press, before the next frame says more (no prompt)."""
+        return self._view(prompt=None, on_target=False)
 
     def _clock_from(self, now: float | None) -> None:
         """Forget the last update time and the last positions: nothing before ``now`` is credited."""

@@ -4,10 +4,9 @@ The pieces, in the order a test uses them::
 
     with loopback_network_namespace():                       # only `lo`, nothing leaves the machine
         write_y4m(y4m, [frame_rgb])                           # the fake camera's video
-        with streamlit_server(app, env={"LOCATOR_TEST_LOOPBACK_ICE": "1"}) as server, \\
-                chromium_page(y4m) as page:
+        with streamlit_server(APP) as server, chromium_page(y4m) as page:
             page.goto(server.url)
-            start_stream(page, frames_processed=lambda: read_int_file(count_file))
+            start_stream(page, frames_processed=lambda: server.count("frames"))
             seen = read_video_pixels(page, [(120, 120)])
 
 Network isolation. `loopback_network_namespace()` moves the calling thread (the pytest main
@@ -16,9 +15,11 @@ it back on exit. Every process started inside the block (the Streamlit server, P
 Chromium) inherits that namespace, so server and browser share it and nothing else. It needs
 root (CAP_SYS_ADMIN); it replaces running pytest under `unshare -n` and needs no `ip` command.
 Inside it, a WebRTC connection forms only with Chromium's `--allow-loopback-in-peer-connection`
-(set here) and the server's aioice offering 127.0.0.1: the page must call
-`locator.webrtc_testing.apply_loopback_ice_patch()`, which acts when the server runs with
-`LOCATOR_TEST_LOOPBACK_ICE=1`.
+(set here) and the server's aioice offering 127.0.0.1.
+
+Test-only patches. `APP` is not the product's `app.py` but `serve_app.py`, a wrapper page that applies
+`patches.py` (loopback ICE, streamlit-webrtc's stream-rendered counter, frame and photo counters) and
+then runs `app.py` unchanged; the product contains none of it.
 """
 
 from __future__ import annotations
@@ -43,12 +44,13 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-APP = REPO_ROOT / "app.py"  # the product's page
+PRODUCT_APP = REPO_ROOT / "app.py"
+APP = Path(__file__).with_name("serve_app.py")  # the product's page behind the test-only patches
 CHROMIUM = "/usr/bin/chromium"
 WEBRTC_IFRAME = "iframe[title*='streamlit_webrtc']"
 
-# Verified flags (FACTS.md, "Live video in the browser"). The user-data-dir is given to
-# Playwright's launch_persistent_context instead (Playwright refuses it in `args`).
+# Verified flags (FACTS.md, "Live video in the browser"); Playwright gives the browser a new, empty
+# profile of its own (it refuses --user-data-dir in `args`).
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -158,6 +160,19 @@ class StreamlitServer:
     log_path: Path
     process: subprocess.Popen
 
+    counts_dir: Path
+
+    def count(self, name: str) -> int:
+        """A counter the patched server writes (`patches.count`): "frames", "photos"."""
+        return read_int_file(self.counts_dir / f"{name}.txt")
+
+    def rss_mb(self) -> float:
+        """The server process's resident memory now, in MB."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS line")
+
     def log(self, last_chars: int = 6000) -> str:
         """The tail of the server's combined stdout/stderr."""
         text = self.log_path.read_text(errors="replace")
@@ -201,13 +216,16 @@ def streamlit_server(
     proc_env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(REPO_ROOT), proc_env.get("PYTHONPATH")) if p
     )
+    counts_dir = log_dir / f"counts-{port}"
+    counts_dir.mkdir()
+    proc_env["E2E_COUNTS_DIR"] = str(counts_dir)
     proc_env.update(env or {})
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             cmd, stdout=log_file, stderr=subprocess.STDOUT, env=proc_env,
             cwd=REPO_ROOT, start_new_session=True,
         )
-    server = StreamlitServer(f"http://127.0.0.1:{port}", port, log_path, process)
+    server = StreamlitServer(f"http://127.0.0.1:{port}", port, log_path, process, counts_dir)
     try:
         deadline = time.monotonic() + startup_timeout
         while True:
@@ -252,23 +270,44 @@ def _stop_process_group(process: subprocess.Popen, timeout: float = 10) -> None:
 
 
 @contextmanager
-def chromium_page(y4m_path, *, executable_path: str = CHROMIUM, extra_args: Sequence[str] = ()):
-    """Headless Debian Chromium under sync Playwright, its camera fed from `y4m_path`; yields a page.
-
-    Each call uses a new, empty temporary profile. Never needs `playwright install`.
+def chromium_browser(y4m_path, *, executable_path: str = CHROMIUM, extra_args: Sequence[str] = ()):
+    """Headless Debian Chromium under sync Playwright, its camera fed from `y4m_path`; yields the
+    browser. Each `browser.new_context()` is a separate visitor (own cookies and storage), each page in
+    a context its own Streamlit session. Playwright gives it a new, empty profile; never needs
+    `playwright install`.
     """
     from playwright.sync_api import sync_playwright
 
     args = [*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={Path(y4m_path).resolve()}", *extra_args]
-    with tempfile.TemporaryDirectory(prefix="e2e-chromium-") as profile, sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            profile, executable_path=executable_path, headless=True, args=args,
-            viewport={"width": 1280, "height": 1024},
-        )
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable_path, headless=True, args=args)
         try:
-            yield context.pages[0] if context.pages else context.new_page()
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def chromium_context(y4m_path, *, viewport: tuple[int, int] = (1280, 1024), **options):
+    """One visitor's browser context in :func:`chromium_browser` (same options)."""
+    with chromium_browser(y4m_path, **options) as browser:
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+        try:
+            yield context
         finally:
             context.close()
+
+
+@contextmanager
+def chromium_page(y4m_path, **options):
+    """One page of :func:`chromium_context` (same options)."""
+    with chromium_context(y4m_path, **options) as context:
+        yield context.new_page()
+
+
+def choose_mode(page, mode: str) -> None:
+    """Pick "Live routine" or "Photo" on the product's page once it is drawn."""
+    page.get_by_test_id("stRadioGroup").get_by_text(mode, exact=True).click(timeout=60_000)
 
 
 def webrtc_button(page, name: str):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .harness import APP, chromium_page, loopback_network_namespace, streamlit_server, write_y4m
+from .harness import APP, choose_mode, chromium_page, loopback_network_namespace, streamlit_server, write_y4m
 
 
 def test_upload_shows_annotated_photo_points_and_downloads(tmp_path, shared_hands):
@@ -12,7 +12,7 @@ def test_upload_shows_annotated_photo_points_and_downloads(tmp_path, shared_hand
                              log_dir=tmp_path) as server, \
             chromium_page(y4m) as page:
         page.goto(server.url)
-        page.get_by_text("Photo", exact=True).click()
+        choose_mode(page, "Photo")
         page.locator("input[type=file]").set_input_files(str(shared_hands / "images" / "palm_right_01.jpg"))
         page.get_by_text("Hand 1: right hand, palm toward the camera").wait_for(timeout=60_000)
         # The page renders top to bottom: wait for each part rather than count at once.
