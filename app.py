@@ -20,12 +20,13 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from locator.catalogue import BY_CODE, CATALOGUE, Acupoint
-from locator.controller import LiveController
+from locator.controller import LiveController, LiveStatus
 from locator.detector import HandDetector, resolve_model_path
 from locator.errors import UserError
 from locator.images import find_images
 from locator.overlay import annotate_photo, encode_png
 from locator.photos import PhotoResult, analyse_photo
+from locator.routine import RoutineView
 from locator.safety import DOCTOR_CONFIRMATION, SAFETY_CHECKS, SafetyDecision, decide_safety
 from locator.steps import PRESETS
 
@@ -33,8 +34,22 @@ REPO = Path(__file__).resolve().parent
 SAMPLES_ENV = "LOCATOR_SAMPLES_DIR"
 DISCLAIMER = ("For education and self-care only: not a diagnosis or a treatment. Stop if anything hurts, "
               "and ask a doctor about any health concern.")
+ICE_ENV = "LOCATOR_ICE_SERVERS"
 CAMERA_HELP = ("No picture? Allow the camera in your browser (the camera icon in the address bar), close "
                "other programs that use it, then press START again. No camera at all: use **Photo** mode.")
+NEEDS_HTTPS = ("Your browser gives this page no camera because it was opened over plain http from another "
+               "machine. Open it with **https://** (ask whoever runs it), or on this machine at "
+               "http://localhost:8501. Photo mode works without a camera.")
+# The video component's own messages, in plain words (streamlit-webrtc's are terse or raw error names).
+CAMERA_MESSAGES = {
+    "media_api_not_available": "No camera here: this page needs https:// (or localhost) for the camera.",
+    "device_ask_permission": "Please allow this page to use your camera.",
+    "device_access_denied": "The camera is blocked: allow it with the camera icon in the address bar, "
+                            "then press START again.",
+    "device_not_available": "No camera found, or another program is using it.",
+}
+GALLERY_SIZE = 24   # sample photos shown as thumbnails
+THUMBNAIL = 160     # their longer side, in pixels
 # Each visitor keeps their last few photos' results (in their own session, never shared).
 PHOTOS_KEPT = 4
 
@@ -126,11 +141,27 @@ def show_photo_result(shown: ShownPhoto) -> None:
 
 
 def samples_folder() -> Path:
+    """The host's sample folder (``$LOCATOR_SAMPLES_DIR``, else ``samples/photos``); never the visitor's."""
     return Path(os.environ.get(SAMPLES_ENV) or REPO / "samples" / "photos")
 
 
+@st.cache_resource(ttl=60)
+def sample_gallery(folder: Path) -> list[tuple[Path, np.ndarray]]:
+    """Up to :data:`GALLERY_SIZE` photos of the host's sample folder with small thumbnails."""
+    from PIL import Image
+
+    gallery = []
+    for path in (find_images(folder) if folder.is_dir() else [])[:GALLERY_SIZE]:
+        try:
+            with Image.open(path) as image:
+                image.thumbnail((THUMBNAIL, THUMBNAIL))
+                gallery.append((path, np.asarray(image.convert("RGB"))))
+        except OSError:
+            continue  # an unreadable file is left out of the gallery
+    return gallery
+
+
 def photo_mode() -> None:
-    st.header("Find the points on a photo")
     mirrored = st.checkbox("This photo is mirrored (a selfie)", value=False,
                            help="Selfie cameras mirror the picture, which swaps left and right.")
     upload_tab, camera_tab, samples_tab = st.tabs(["Upload a photo", "Take a snapshot", "Sample photos"])
@@ -143,15 +174,21 @@ def photo_mode() -> None:
         if snapshot is not None:
             show_photo_result(locate_upload(snapshot.getvalue(), "snapshot.jpg", mirrored))
     with samples_tab:
-        folder = Path(st.text_input("Sample folder", str(samples_folder()), key="samples_folder"))
-        photos = find_images(folder) if folder.is_dir() else []
-        if not photos:
-            st.info(f"No photos in {folder}. Fill it with the public sample set: "
-                    "`python -m locator samples` (it copies and checks them), or point to another folder.")
-        else:
-            choice = st.selectbox("Sample photo", photos, format_func=lambda p: str(p.relative_to(folder)),
-                                  key="sample_choice")
-            show_photo_result(locate_upload(choice.read_bytes(), choice.name, mirrored))
+        gallery = sample_gallery(samples_folder())
+        if not gallery:
+            st.info("No sample photos on this server. The host can add them with `python -m locator "
+                    "samples`, or set LOCATOR_SAMPLES_DIR to a folder of photos.")
+            return
+        columns = st.columns(8)
+        for index, (path, thumbnail) in enumerate(gallery):
+            with columns[index % 8]:
+                st.image(thumbnail, width="stretch")
+                if st.button("Use this", key=f"sample_{index}", width="stretch"):
+                    st.session_state.sample_choice = index
+        choice = st.session_state.get("sample_choice")
+        if choice is not None and choice < len(gallery):
+            path = gallery[choice][0]
+            show_photo_result(locate_upload(path.read_bytes(), path.name, mirrored))
 
 
 # --- live mode ------------------------------------------------------------------------------------
@@ -165,7 +202,7 @@ def live_controller() -> LiveController:
 
 def safety_screen() -> None:
     """The questions before the routine; the answers decide whether and how it runs."""
-    st.subheader("Before you start")
+    st.markdown("#### Before you start")
     with st.form("safety"):
         for check in SAFETY_CHECKS:
             st.checkbox(check.question, key=f"safety_{check.key}")
@@ -192,82 +229,103 @@ def cleared_to_start() -> SafetyDecision | None:
     return decision if decision is not None and decision.proceed else None
 
 
-def step_panel(controller: LiveController) -> None:
-    """The current step, refreshed twice a second from what the video thread left."""
+def camera_line(status: LiveStatus) -> None:
+    """Whether the camera is on, and the frame rate the person gets (when wanted)."""
+    if not status.streaming:
+        st.caption("Camera off: press **START** under the video.")
+    elif status.frames_per_second is not None and st.session_state.get("show_fps", True):
+        st.caption(f"Camera on, {status.frames_per_second:.0f} frames per second")
+    else:
+        st.caption("Camera on")
+
+
+def camera_status(controller: LiveController) -> None:
+    """The camera line, and any error from the video thread (refreshed twice a second)."""
     status = controller.status(time.monotonic())
     if status.error:
         st.error(status.error)
-    if status.frames_per_second is not None:
-        st.caption(f"Processed {status.frames} frames, {status.frames_per_second:.1f} frames/s")
-    else:
-        st.caption(f"Processed {status.frames} frames")
-    if not status.routine:
-        return
+    camera_line(status)
+
+
+def step_card(controller: LiveController) -> None:
+    """The current step and its buttons, refreshed twice a second from what the video thread left."""
+    status = controller.status(time.monotonic())
     for note in status.notes:
         st.info(note)
     view = status.view
-    if view is None:
-        st.info("Press START under the video to begin.")
-        return
-    if view.finished:
-        summary = view.summary
-        st.success(f"Done: {summary.steps_done} steps, {summary.steps_skipped} skipped, "
-                   f"{summary.seconds_pressed:.0f} s of pressing. Shake your hands loose.")
-        return
-    step = view.step
-    st.markdown(f"#### Step {view.step_index + 1} of {view.step_count}: {step.title}")
-    st.markdown(step.instruction)
-    if view.paused:
-        st.warning("Paused")
-    elif view.prompt:
-        st.warning(view.prompt)
-    elif view.target:
-        (st.success if view.on_target else st.info)(
-            "On the point: keep pressing" if view.on_target else "Put a fingertip of your other hand on the ring")
-    st.progress(view.step_progress, text=f"{view.seconds_left:.0f} s left on this step")
-    st.progress(view.routine_progress, text="Whole routine")
-    if step.target:
-        point = BY_CODE[step.target]
-        st.caption(f"{point.code} {point.pinyin} {point.hanzi}: {point.location}")
-        show_cautions(point)
+    with st.container(border=True, key="step_card"):
+        if view is None:
+            st.markdown("Press **START** under the video to begin.")
+        elif view.finished:
+            st.success(f"Done. {view.summary.sentence()} Shake your hands loose.")
+        else:
+            step = view.step
+            st.markdown(f"#### Step {view.step_index + 1} of {view.step_count}: {step.title}")
+            st.markdown(step.instruction)
+            if view.paused:
+                st.warning("Paused: press Resume to go on")
+            elif not status.streaming:
+                st.warning("Waiting for the camera")
+            elif view.prompt:
+                st.warning(view.prompt)
+            elif view.on_target:
+                st.success("On the point: keep pressing" if view.target else "Good: keep going")
+            else:
+                st.info("Put a fingertip of your other hand on the ring")
+            st.progress(view.step_progress, text=f"{view.seconds_left:.0f} s left on this step")
+        routine_buttons(controller, view)
+        if view is not None and not view.finished:
+            st.progress(view.routine_progress, text="Whole routine")
+            if view.step.target:
+                point = BY_CODE[view.step.target]
+                st.caption(f"{point.code} {point.pinyin} {point.hanzi}: {point.location}")
+                show_cautions(point)
 
 
-def routine_controls(controller: LiveController) -> None:
-    preset = st.sidebar.selectbox("Routine", list(PRESETS), key="preset")
-    decision = cleared_to_start()
-    if decision is None:
-        return
-    controller.choose_routine(preset, decision.pregnant)
-    view = controller.status(time.monotonic()).view
+def routine_buttons(controller: LiveController, view: RoutineView | None) -> None:
+    """Pause or Resume (whichever applies now), Back, Skip, Restart. Each acts in its callback, before
+    the card is drawn again, so the labels show the state after the click."""
     paused = view is not None and view.paused
     actions = {"Resume" if paused else "Pause": "resume" if paused else "pause",
                "Back": "back", "Skip": "skip", "Restart": "restart"}
     for column, (label, action) in zip(st.columns(len(actions)), actions.items()):
         column.button(label, key=f"routine_{action}", width="stretch",
-                      on_click=lambda action=action: controller.act(action, time.monotonic()))
+                      on_click=controller.act, args=(action,))
 
 
 def live_mode() -> None:
     controller = live_controller()
     controller.selfie = st.sidebar.toggle("Selfie view (mirrored)", value=True, key="selfie")
-    controller.show_rate = st.sidebar.toggle("Show frame rate", value=True, key="show_fps")
-    st.header("Live: find the points on your hand")
-    video, panel = st.columns([3, 2])
+    st.sidebar.toggle("Show frame rate", value=True, key="show_fps")
+    panel, video = st.columns([1, 1])  # on a phone the columns stack: the step comes first
     with video:
-        webrtc_streamer(
-            key="live", mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": []},
-            media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480}},
-                                      "audio": False},
-            video_frame_callback=lambda frame: _video_frame(controller, frame),
-            on_video_ended=controller.stream_ended,  # frees the pipeline's graphs when the camera stops
-            async_processing=True,  # the worker takes the newest frame and drops the ones it missed
-        )
-        st.caption(CAMERA_HELP)
+        if camera_forbidden():
+            st.warning(NEEDS_HTTPS)  # instead of the video component's raw "navigator.mediaDevices" error
+        else:
+            live_video(controller)
     with panel:
-        if cleared_to_start() is None:
+        st.fragment(camera_status, run_every=0.5)(controller)
+        decision = cleared_to_start()
+        if decision is None:
             safety_screen()
-        routine_controls(controller)
-        st.fragment(step_panel, run_every=0.5)(controller)
+            return
+        preset = st.selectbox("Routine", list(PRESETS), key="preset")
+        controller.choose_routine(preset, decision.pregnant)
+        st.fragment(step_card, run_every=0.5)(controller)
+
+
+def live_video(controller: LiveController) -> None:
+    """The camera's video through the controller, with the video component's messages in plain words."""
+    webrtc_streamer(
+        key="live", mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": ice_servers()},
+        media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480}},
+                                  "audio": False},
+        video_frame_callback=lambda frame: _video_frame(controller, frame),
+        on_video_ended=controller.stream_ended,  # frees the pipeline's graphs when the camera stops
+        async_processing=True,  # the worker takes the newest frame and drops the ones it missed
+        translations=CAMERA_MESSAGES,
+    )
+    st.caption(CAMERA_HELP)
 
 
 def _video_frame(controller: LiveController, frame) -> av.VideoFrame:
@@ -275,12 +333,36 @@ def _video_frame(controller: LiveController, frame) -> av.VideoFrame:
     return av.VideoFrame.from_ndarray(rgb, format="rgb24")
 
 
+def ice_servers() -> list[dict]:
+    """STUN/TURN servers for connections across NAT, from the host's ``$LOCATOR_ICE_SERVERS`` (a JSON list
+    as in RTCConfiguration.iceServers); none by default (same machine or network)."""
+    text = os.environ.get(ICE_ENV, "").strip()
+    if not text:
+        return []
+    try:
+        servers = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UserError(f"{ICE_ENV} is not valid JSON ({error.msg}); ask the host to fix it") from None
+    if not isinstance(servers, list) or not all(isinstance(s, dict) and "urls" in s for s in servers):
+        raise UserError(f'{ICE_ENV} must be a JSON list like [{{"urls": ["stun:host:3478"]}}]')
+    return servers
+
+
+def camera_forbidden() -> bool:
+    """Whether the browser will refuse the camera: the page came over plain http from another machine
+    (browsers allow the camera only on https and on localhost)."""
+    url = st.context.url or ""
+    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+    return url.startswith("http://") and host not in ("localhost", "127.0.0.1", "::1")
+
+
 # --- page -----------------------------------------------------------------------------------------
 
 def main() -> None:
-    st.sidebar.title("🖐️ Hand acupoints")
-    mode = st.sidebar.radio("Mode", ["Live routine", "Photo"], key="mode")
-    st.sidebar.caption(DISCLAIMER)
+    st.markdown("### Hand acupoints")
+    st.markdown(DISCLAIMER)
+    mode = st.radio("Mode", ["Live routine", "Photo"], key="mode", horizontal=True,
+                    label_visibility="collapsed")
     try:
         resolve_model_path()  # a missing model: one line now, not a traceback later
         photo_mode() if mode == "Photo" else live_mode()

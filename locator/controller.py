@@ -13,17 +13,18 @@ not grow with every visitor.
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections import deque
-from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from dataclasses import dataclass, replace
+from typing import Callable, Protocol
 
 import numpy as np
 
 from .catalogue import CATALOGUE
 from .errors import UserError
 from .live import LivePipeline, LiveResult, draw
-from .overlay import TargetAnnotator, draw_text
+from .overlay import TargetAnnotator
 from .routine import Routine, RoutineView
 from .safety import allowed_steps
 from .steps import PRESETS, expand
@@ -107,7 +108,6 @@ class LiveController:
         weakref.finalize(self, self._slot.close)
         self._lock = threading.Lock()  # guards everything below between the video and script threads
         self.selfie = True
-        self.show_rate = True
         self._rate = FrameRate()
         self._frames = 0
         self._last_frame: float | None = None
@@ -126,8 +126,10 @@ class LiveController:
             self._chosen = (preset, pregnant)
             self._view = None
 
-    def act(self, action: str, now: float) -> None:
-        """A routine button: one of :data:`ACTIONS`. The returned state is what the page shows next."""
+    def act(self, action: str, now: float | None = None) -> None:
+        """A routine button: one of :data:`ACTIONS`, at ``now`` (default: the monotonic clock). The
+        status right after it shows its result."""
+        now = time.monotonic() if now is None else now
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}")
         with self._lock:
@@ -156,14 +158,7 @@ class LiveController:
                 return rgb
             view = self._routine.update(result.hands, now) if self._routine else None
             self._view = view
-            rate = self._rate.per_second(now)
-        target = view.target if view and not view.finished else None
-        others = [point.code for point in CATALOGUE if point.code != target] if target else []
-        draw(rgb, result, dimmed=others, labels=target is None, hidden="skip")
-        if target:
-            TargetAnnotator(target, view.step.hand, view.on_target, now).annotate(rgb, result.hands)
-        if self.show_rate and rate is not None:
-            draw_text(rgb, f"{rate:4.1f} fps", (rgb.shape[1] - 110, 24), 14)
+        draw_routine(rgb, result, view, now)
         return rgb
 
     def _detect(self, rgb: np.ndarray, now: float, mirrored: bool) -> LiveResult | None:
@@ -197,3 +192,23 @@ class LiveController:
             self._error = None
 
     close = stream_ended
+
+
+ALL_CODES = frozenset(point.code for point in CATALOGUE)
+
+
+def draw_routine(rgb: np.ndarray, result: LiveResult, view: RoutineView | None, now: float) -> None:
+    """The overlay for the routine's current step: only the target point on the step's hand stands out
+    (a ring where to press); every other point, and every point of the other hand, is drawn small and
+    grey, so the person is never invited to press the wrong hand. Without a target, all points as usual."""
+    target = view.target if view is not None and not view.finished else None
+    if target is None:
+        draw(rgb, result, hidden="skip")
+        return
+    hand = view.step.hand
+    mine = replace(result, hands=[h for h in result.hands if h.handedness == hand])
+    theirs = replace(result, hands=[h for h in result.hands if h.handedness != hand])
+    draw(rgb, theirs, dimmed=ALL_CODES, labels=False, legend=False, hidden="skip")
+    draw(rgb, mine, dimmed=ALL_CODES - {target}, labels=False, legend=False, hidden="skip")
+    draw(rgb, result, skeleton=False, points=False, labels=False)  # the legend, for every hand
+    TargetAnnotator(target, hand, view.on_target, now).annotate(rgb, mine.hands)

@@ -10,6 +10,7 @@ policy's call (:mod:`locator.safety`).
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from typing import Literal, Mapping, Sequence
 
@@ -39,6 +40,15 @@ GRACE_SECONDS = 0.3
 # what the hands did meanwhile.
 MAX_SECONDS_PER_UPDATE = 0.5
 
+# Whole-hand steps (stretches, pushes along the joints) count only while a fingertip of the other hand is
+# on this hand's fingers (within this many hand sizes of a finger joint) and is seen moving: its place on
+# this hand spans at least WORKING_MOTION hand sizes within the last WORKING_WINDOW seconds. A still
+# picture of two hands touching never counts.
+FINGER_REACH = 0.15
+FINGER_JOINTS = tuple(range(Landmark.THUMB_MCP, Landmark.PINKY_TIP + 1))
+WORKING_MOTION = 0.12
+WORKING_WINDOW = 1.5
+
 # Hold times are sums of many frame intervals; this absorbs their floating-point rounding.
 ROUNDING = 1e-6
 
@@ -50,7 +60,17 @@ class Summary:
 
     steps_done: int
     steps_skipped: int
+    steps: int
     seconds_pressed: float
+
+    def sentence(self) -> str:
+        """The summary in plain English."""
+        done = f"You finished {self.steps_done} of {self.steps} steps"
+        skipped = f", skipped {self.steps_skipped}" if self.steps_skipped else ""
+        seconds = round(self.seconds_pressed)
+        time = (f", and massaged for {seconds} second{'s' if seconds != 1 else ''} in all" if seconds
+                else ", with no massage seen")
+        return f"{done}{skipped}{time}."
 
 
 @dataclass(frozen=True)
@@ -61,7 +81,7 @@ class RoutineView:
     step_count: int
     step: Step | None           # None when finished
     prompt: str | None          # what the user should do first, None when all is well
-    on_target: bool             # pressing the point (whole-hand steps: the hand is in view)
+    on_target: bool             # pressing the point (whole-hand steps: working the fingers)
     seconds_held: float
     step_progress: float        # 0..1
     routine_progress: float     # 0..1
@@ -86,8 +106,9 @@ class Routine:
     """Walks through the steps; advances on ``update(hands, now)``.
 
     Hold time counts only while the step's condition holds (a fingertip of the other hand on the target
-    point, or for whole-hand steps the hand in view), the hand is still and the routine is not paused. It
-    is never reset by going off target, only paused; a step completes when enough has been held.
+    point; for whole-hand steps, a fingertip of the other hand moving on this hand's fingers), the hand is
+    still and the routine is not paused. It is never reset by going off target, only paused; a step
+    completes when enough has been held.
     """
 
     def __init__(self, steps: Sequence[Step], notes: Sequence[str] = ()):
@@ -144,6 +165,7 @@ class Routine:
         self._last_update = now
         self._last_on_target: float | None = None
         self._last_steady: dict[Handedness, np.ndarray] = {}
+        self._strokes: deque[tuple[float, np.ndarray]] = deque()  # (time, fingertip on the hand)
 
     def update(self, hands: Sequence[LocatedHand], now: float) -> RoutineView:
         """Take one frame's hands at time ``now`` (seconds) and say what to show."""
@@ -156,7 +178,7 @@ class Routine:
         step = self.steps[self.index]
         target_hand = self._target_hand(step, hands)
         presented = target_hand is not None and _face_ok(step, target_hand)
-        if presented and _condition_met(step, target_hand, hands):
+        if presented and self._condition_met(step, target_hand, hands, now):
             self._last_on_target = now
         on_target = self._last_on_target is not None and now - self._last_on_target <= GRACE_SECONDS
         if self.paused:
@@ -168,8 +190,9 @@ class Routine:
                 self.outcome[self.index] = "done"
                 self.index += 1
                 self._last_on_target = None
+                self._strokes.clear()
                 return self._view(prompt=None, on_target=False)
-        return self._view(prompt=_prompt(step, target_hand, moved), on_target=on_target)
+        return self._view(prompt=_prompt(step, target_hand, hands, moved, on_target), on_target=on_target)
 
     def _moved(self, hands: Sequence[LocatedHand]) -> dict[Handedness, bool]:
         """Per handedness, whether the hand jumped more than :data:`HOLD_STILL` since the last update."""
@@ -188,10 +211,30 @@ class Routine:
         candidates = [hand for hand in hands if hand.handedness == step.hand]
         return max(candidates, key=lambda hand: _face_ok(step, hand), default=None)
 
+    def _condition_met(self, step: Step, target_hand: LocatedHand, hands: Sequence[LocatedHand],
+                       now: float) -> bool:
+        """Point steps: a fingertip of another hand is on the point. Whole-hand steps: one is on this
+        hand's fingers and has moved there lately (see :data:`WORKING_MOTION`)."""
+        if step.target is not None:
+            point = target_hand.point(step.target).xy
+            radius = PRESS_RADIUS * target_hand.size
+            return any(np.linalg.norm(tip - point) <= radius for tip in _tips(target_hand, hands))
+        joints = target_hand.landmarks[list(FINGER_JOINTS)]
+        reach = FINGER_REACH * target_hand.size
+        touching = [tip for tip in _tips(target_hand, hands)
+                    if np.linalg.norm(joints - tip, axis=1).min() <= reach]
+        while self._strokes and self._strokes[0][0] < now - WORKING_WINDOW:
+            self._strokes.popleft()
+        if not touching:
+            return False
+        self._strokes.append((now, _on_the_hand(touching[0], target_hand)))
+        places = np.array([place for _, place in self._strokes])
+        return bool(np.linalg.norm(places.max(axis=0) - places.min(axis=0)) >= WORKING_MOTION)
+
     def _view(self, prompt: str | None, on_target: bool) -> RoutineView:
         count = len(self.steps)
         if self.finished:
-            summary = Summary(self.outcome.count("done"), self.outcome.count("skipped"), sum(self.held))
+            summary = Summary(self.outcome.count("done"), self.outcome.count("skipped"), count, sum(self.held))
             return RoutineView(count, count, None, None, False, 0.0, 1.0, 1.0, self.paused, summary)
         step = self.steps[self.index]
         held = self.held[self.index]
@@ -205,7 +248,11 @@ def _face_ok(step: Step, hand: LocatedHand) -> bool:
     return step.target is None or hand.point(step.target).on_visible_face
 
 
-def _prompt(step: Step, target_hand: LocatedHand | None, moved: Mapping[Handedness, bool]) -> str | None:
+def _prompt(step: Step, target_hand: LocatedHand | None, hands: Sequence[LocatedHand],
+            moved: Mapping[Handedness, bool], on_target: bool) -> str | None:
+    if target_hand is None and hands:
+        seen = hands[0].handedness
+        return f"That is your {seen} hand: this step is for your {step.hand} hand"
     if target_hand is None:
         return f"Bring your {step.hand} hand into view"
     if not _face_ok(step, target_hand):
@@ -216,14 +263,21 @@ def _prompt(step: Step, target_hand: LocatedHand | None, moved: Mapping[Handedne
         return f"Show the back of your {step.hand} hand"
     if moved.get(step.hand, False):
         return "Hold still"
+    if step.target is None and not on_target:
+        return f"Work the fingers of your {step.hand} hand with your other hand"
     return None
 
 
-def _condition_met(step: Step, target_hand: LocatedHand, hands: Sequence[LocatedHand]) -> bool:
-    """Whole-hand steps: the hand is in view. Point steps: a fingertip of another hand is on the point."""
-    if step.target is None:
-        return True
-    point = target_hand.point(step.target).xy
-    radius = PRESS_RADIUS * target_hand.size
-    return any(np.linalg.norm(hand.landmarks[tip] - point) <= radius
-               for hand in hands if hand is not target_hand for tip in PRESSING_TIPS)
+def _tips(target_hand: LocatedHand, hands: Sequence[LocatedHand]) -> list[np.ndarray]:
+    """The pressing fingertips of every other hand."""
+    return [hand.landmarks[tip] for hand in hands if hand is not target_hand for tip in PRESSING_TIPS]
+
+
+def _on_the_hand(tip: np.ndarray, hand: LocatedHand) -> np.ndarray:
+    """A point in the hand's own frame: origin at the wrist, x along wrist -> middle knuckle, in hand
+    sizes; so it stays put when the whole picture moves, and moves when the fingertip moves on the hand."""
+    axis = hand.landmarks[Landmark.MIDDLE_MCP] - hand.landmarks[Landmark.WRIST]
+    length = max(float(np.linalg.norm(axis)), 1e-6)
+    x, y = axis / length
+    offset = (tip - hand.landmarks[Landmark.WRIST]) / length
+    return np.array([x * offset[0] + y * offset[1], -y * offset[0] + x * offset[1]])

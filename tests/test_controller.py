@@ -179,3 +179,29 @@ def test_status_says_when_the_camera_stopped_and_counts_again_after_a_restart():
     later = now + 10 * RATE_WINDOW
     controller.process(camera_frame(), later)
     assert controller.status(later).streaming and controller.status(later).frames_per_second is None
+
+
+def test_only_the_target_hand_shows_the_target():
+    """The step wants the right palm; only the left palm is in view: its Laogong is drawn small and grey
+    like every other point, not as a target."""
+    from locator.overlay import point_colour
+
+    left = left_palm()
+    controller = LiveController(lambda: FakePipeline([left]))
+    controller.selfie = False
+    controller.choose_routine("30-second rescue", pregnant=False)
+    x, y = (int(round(v)) for v in left.point("PC8").xy)
+    black = np.zeros((480, 640, 3), np.uint8)
+
+    def pc8_drawn_bright() -> bool:
+        out = controller.process(black.copy(), now)
+        patch = out[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int)
+        return bool((np.abs(patch - point_colour("PC8")).max(axis=1) < 40).any())
+
+    now = 1.0
+    assert controller.status(now).view is None
+    assert pc8_drawn_bright()  # step 1 is the left palm: its Laogong is the target
+    controller.act("skip", now)
+    now = 1.1
+    assert not pc8_drawn_bright()
+    assert controller.status(now).view.prompt == "That is your left hand: this step is for your right hand"

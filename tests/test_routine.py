@@ -134,7 +134,8 @@ def test_no_hands_asks_for_the_target_hand():
 
 
 def test_only_the_other_hand_in_view_still_asks_for_the_target_hand():
-    assert new_routine().update([hand("right", "palm")], 0.1).prompt == "Bring your left hand into view"
+    view = new_routine().update([hand("right", "palm")], 0.1)
+    assert view.prompt == "That is your right hand: this step is for your left hand"
 
 
 def test_wrong_face_asks_to_turn_the_hand_over():
@@ -245,18 +246,57 @@ def test_held_long_enough_completes_the_step_and_starts_the_next():
     view, now = run(routine, pressing(target, "PC8"), now, 1.1)
     assert view.step_index == 1 and view.step.hand == "right" and view.seconds_held == 0
     assert view.prompt is None and view.routine_progress == pytest.approx(1 / 6)
-    assert routine.update([target], now + FRAME).prompt == "Bring your right hand into view"
+    assert routine.update([target], now + FRAME).prompt == "That is your left hand: this step is for your right hand"
 
 
-def test_whole_hand_steps_count_while_the_hand_is_in_view():
-    routine = new_routine("30-second rescue")
+def stretching(target: LocatedHand, step: int) -> list[LocatedHand]:
+    """The other hand's index tip on the target's index finger, sliding knuckle -> tip and back."""
+    path = [Landmark.INDEX_MCP, Landmark.INDEX_PIP, Landmark.INDEX_DIP, Landmark.INDEX_TIP,
+            Landmark.INDEX_DIP, Landmark.INDEX_PIP]
+    other = "right" if target.handedness == "left" else "left"
+    return [target, presser(target.landmarks[path[step % len(path)]], other)]
+
+
+def at_stretch(walker: Routine) -> Routine:
     for _ in range(4):
-        routine.skip(0.0)
-    view, now = run(routine, [hand("left", "back")], 0.0, 3.0)  # skip(0.0) started the clock
-    assert view.target is None and view.on_target and view.seconds_held == pytest.approx(3.0)
-    view, now = run(routine, [], now, 1.0)
+        walker.skip(0.0)
+    assert walker.steps[walker.index].action == "stretch"
+    return walker
+
+
+def test_whole_hand_steps_count_while_the_other_hand_works_the_fingers():
+    walker = at_stretch(new_routine("30-second rescue"))
+    target = hand("left", "back")
+    now, view = 0.0, None
+    for k in range(30):
+        now = round(now + FRAME, 6)
+        view = walker.update(stretching(target, k), now)
+    assert view.target is None and view.on_target and view.prompt is None
+    assert view.seconds_held == pytest.approx(3.0, abs=2 * FRAME)
+    view, now = run(walker, [], now, 1.0)
     assert view.prompt == "Bring your left hand into view"
-    assert view.seconds_held == pytest.approx(3.0 + GRACE_SECONDS)
+
+
+@pytest.mark.parametrize("hands", ["alone", "still touch", "far"])
+def test_whole_hand_steps_do_not_count_themselves(hands):
+    """A still picture (the hand alone, or the other hand resting on its fingers) never completes one."""
+    walker = at_stretch(new_routine("30-second rescue"))
+    target = hand("left", "back")
+    shown = {"alone": [target],
+             "still touch": stretching(target, 1),
+             "far": [target, presser(target.landmarks[Landmark.WRIST] + (0, 300), "right")]}[hands]
+    view, _ = run(walker, shown, 0.0, 20.0)
+    assert view.seconds_held == 0 and view.step_index == 4 and not view.on_target
+    assert view.prompt == "Work the fingers of your left hand with your other hand"
+
+
+def test_a_still_picture_with_no_pressing_completes_no_step():
+    walker = new_routine("30-second rescue")
+    for step in walker.steps:
+        view, _ = run(walker, [hand(step.hand, step.face or "palm")], 0.0, 10.0)
+        assert view.seconds_held == 0 and not view.finished
+        walker.skip(10.0)
+    assert walker.update([], 10.1).summary.steps_done == 0
 
 
 def test_pause_stops_the_clock_and_resume_does_not_credit_the_pause():
@@ -297,13 +337,19 @@ def test_finishing_gives_a_summary():
     now = 0.0
     for step in routine.steps[:3]:
         target = hand(step.hand, "palm")
-        hands = pressing(target, step.target) if step.target else [target]
-        view, now = run(routine, hands, now, step.hold_seconds + 2 * FRAME)
+        if step.target:
+            view, now = run(routine, pressing(target, step.target), now, step.hold_seconds + 2 * FRAME)
+            continue
+        for k in range(round(step.hold_seconds / FRAME) + 20):
+            now = round(now + FRAME, 6)
+            view = routine.update(stretching(target, k), now)
     routine.skip(now)
     view = routine.update([], now + FRAME)
     assert view.finished and view.step is None and view.routine_progress == 1.0
     assert view.summary.steps_done == 3 and view.summary.steps_skipped == 1
     assert view.summary.seconds_pressed == pytest.approx(15 + 15 + 7)
+    assert view.summary.sentence() == ("You finished 3 of 4 steps, skipped 1, and massaged for 37 seconds "
+                                       "in all.")
     routine.skip(now)  # skipping past the end changes nothing
     assert routine.update([], now + 2 * FRAME).summary == view.summary
 
@@ -311,3 +357,9 @@ def test_finishing_gives_a_summary():
 def test_presets_are_plain_data_a_routine_file_can_hold():
     for preset, entries in PRESETS.items():
         assert expand(json.loads(json.dumps(entries))) == expand(entries), preset
+
+
+def test_the_summary_reads_as_plain_english_when_nothing_was_done():
+    from locator.routine import Summary
+    assert Summary(0, 6, 6, 0.0).sentence() == "You finished 0 of 6 steps, skipped 6, with no massage seen."
+    assert Summary(1, 0, 1, 1.2).sentence() == "You finished 1 of 1 steps, and massaged for 1 second in all."

@@ -270,15 +270,18 @@ def _stop_process_group(process: subprocess.Popen, timeout: float = 10) -> None:
 
 
 @contextmanager
-def chromium_browser(y4m_path, *, executable_path: str = CHROMIUM, extra_args: Sequence[str] = ()):
+def chromium_browser(y4m_path, *, executable_path: str = CHROMIUM, extra_args: Sequence[str] = (),
+                     camera_allowed: bool = True):
     """Headless Debian Chromium under sync Playwright, its camera fed from `y4m_path`; yields the
     browser. Each `browser.new_context()` is a separate visitor (own cookies and storage), each page in
     a context its own Streamlit session. Playwright gives it a new, empty profile; never needs
-    `playwright install`.
+    `playwright install`. With `camera_allowed=False` the person says no to the camera prompt.
     """
     from playwright.sync_api import sync_playwright
 
-    args = [*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={Path(y4m_path).resolve()}", *extra_args]
+    flags = CHROMIUM_FLAGS if camera_allowed else (
+        *(f for f in CHROMIUM_FLAGS if f != "--use-fake-ui-for-media-stream"), "--deny-permission-prompts")
+    args = [*flags, f"--use-file-for-fake-video-capture={Path(y4m_path).resolve()}", *extra_args]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable_path, headless=True, args=args)
         try:
@@ -420,3 +423,61 @@ def read_video_pixels(page, points: Sequence[tuple[int, int]], radius: int = 0) 
         {"points": [list(map(int, p)) for p in points], "radius": int(radius)},
     )
     return VideoPixels(data["width"], data["height"], [tuple(p) for p in data["pixels"]])
+
+
+# --- a camera the test drives ---------------------------------------------------------------------
+
+_CANVAS_CAMERA_JS = """
+(() => {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return;
+  const camera = {images: [], frameMs: 100, canvas: null};
+  window.__testCamera = camera;
+  camera.show = (urls, frameMs) => Promise.all(urls.map(url => new Promise((ok, fail) => {
+      const image = new Image(); image.onload = () => ok(image); image.onerror = fail; image.src = url;
+    }))).then(images => { camera.images = images; camera.frameMs = frameMs; camera.started = performance.now(); });
+  const draw = () => {
+    if (!camera.canvas || !camera.images.length) return;
+    const k = Math.floor((performance.now() - camera.started) / camera.frameMs) % camera.images.length;
+    const ctx = camera.canvas.getContext('2d');
+    ctx.drawImage(camera.images[k], 0, 0);
+    ctx.fillStyle = `rgb(${(camera.tick = (camera.tick || 0) + 1) % 256}, 0, 0)`;
+    ctx.fillRect(0, 0, 2, 2);  // a changing corner: the encoder sends every frame, as from a camera
+    camera.track.requestFrame();
+  };
+  const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (constraints) => {
+    if (!constraints || !constraints.video) return original(constraints);
+    if (!camera.canvas) {
+      camera.canvas = document.createElement('canvas');
+      camera.canvas.width = 640; camera.canvas.height = 480;
+      setInterval(draw, 1000 / 30);
+    }
+    const stream = camera.canvas.captureStream(0);  // a frame on each requestFrame(), 30 a second
+    camera.track = stream.getVideoTracks()[0];
+    draw();
+    return stream;
+  };
+})();
+"""
+
+
+def use_test_camera(context) -> None:
+    """Replace the browser's camera, in every page of `context` opened from now on, by a canvas that
+    shows what :func:`show_on_camera` gives it (a fake camera the test can change at any moment)."""
+    context.add_init_script(_CANVAS_CAMERA_JS)
+
+
+def show_on_camera(page, pictures: Sequence[np.ndarray], frame_ms: int = 100) -> None:
+    """Make the test camera show `pictures` (RGB 640x480, as the camera sees them) in a loop."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    urls = []
+    for picture in pictures:
+        buffer = io.BytesIO()
+        Image.fromarray(picture).save(buffer, format="JPEG", quality=92)
+        urls.append("data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode())
+    page.frame_locator(WEBRTC_IFRAME).locator("body").evaluate(
+        "(body, arg) => window.__testCamera.show(arg.urls, arg.frameMs)", {"urls": urls, "frameMs": frame_ms})

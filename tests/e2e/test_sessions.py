@@ -10,9 +10,10 @@ from .harness import (APP, choose_mode, chromium_browser, chromium_context, loop
 
 # Live sessions opened and closed in the memory test (LOCATOR_E2E_SESSIONS=50 for the reported figure).
 SESSIONS = int(os.environ.get("LOCATOR_E2E_SESSIONS", "6"))
-# Each live session's pipeline holds two MediaPipe graphs (65-90 MB): after the first session (which
-# loads the libraries), the server may grow by much less than one pipeline over all the others.
-ALLOWED_GROWTH_MB = 40
+# Each live session's pipeline holds two MediaPipe graphs (65-90 MB): kept open, every visitor adds one.
+# Closed, the server's memory wanders within a band (50 sessions: 449-529 MB) whatever the number of
+# visitors: it may never grow by more than this from the first session to the last.
+ALLOWED_GROWTH_MB = 100
 # glibc gives each new thread (every stream has its own) a malloc arena and keeps freed memory in it, so
 # RSS climbs for a while even when everything is freed; two arenas measure what is really kept.
 ALLOCATOR = {"MALLOC_ARENA_MAX": "2"}
