@@ -21,8 +21,8 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from locator.catalogue import BY_CODE, CATALOGUE, Acupoint
 from locator.controller import LiveController, LiveStatus
-from locator.detector import HandDetector, resolve_model_path
-from locator.errors import UserError
+from locator.detector import MODEL_ENV, HandDetector, resolve_model_path
+from locator.errors import ModelError, UserError
 from locator.images import find_images
 from locator.overlay import annotate_photo, encode_png
 from locator.photos import PhotoResult, analyse_photo
@@ -30,7 +30,6 @@ from locator.routine import RoutineView
 from locator.safety import DOCTOR_CONFIRMATION, SAFETY_CHECKS, SafetyDecision, decide_safety
 from locator.steps import PRESETS
 
-REPO = Path(__file__).resolve().parent
 SAMPLES_ENV = "LOCATOR_SAMPLES_DIR"
 DISCLAIMER = ("For education and self-care only: not a diagnosis or a treatment. Stop if anything hurts, "
               "and ask a doctor about any health concern.")
@@ -140,18 +139,19 @@ def show_photo_result(shown: ShownPhoto) -> None:
                 point_card(point, shown.get(point.code, False))
 
 
-def samples_folder() -> Path:
-    """The host's sample folder (``$LOCATOR_SAMPLES_DIR``, else ``samples/photos``); never the visitor's."""
-    return Path(os.environ.get(SAMPLES_ENV) or REPO / "samples" / "photos")
+def samples_folder() -> Path | None:
+    """The host's sample folder (``$LOCATOR_SAMPLES_DIR``), never the visitor's; None when unset."""
+    configured = os.environ.get(SAMPLES_ENV)
+    return Path(configured) if configured else None
 
 
 @st.cache_resource(ttl=60)
-def sample_gallery(folder: Path) -> list[tuple[Path, np.ndarray]]:
+def sample_gallery(folder: Path | None) -> list[tuple[Path, np.ndarray]]:
     """Up to :data:`GALLERY_SIZE` photos of the host's sample folder with small thumbnails."""
     from PIL import Image
 
     gallery = []
-    for path in (find_images(folder) if folder.is_dir() else [])[:GALLERY_SIZE]:
+    for path in (find_images(folder) if folder and folder.is_dir() else [])[:GALLERY_SIZE]:
         try:
             with Image.open(path) as image:
                 image.thumbnail((THUMBNAIL, THUMBNAIL))
@@ -176,8 +176,8 @@ def photo_mode() -> None:
     with samples_tab:
         gallery = sample_gallery(samples_folder())
         if not gallery:
-            st.info("No sample photos on this server. The host can add them with `python -m locator "
-                    "samples`, or set LOCATOR_SAMPLES_DIR to a folder of photos.")
+            st.info("No sample photos on this server. The host can set LOCATOR_SAMPLES_DIR to a folder of "
+                    "photos (`python -m locator samples` fills one).")
             return
         columns = st.columns(8)
         for index, (path, thumbnail) in enumerate(gallery):
@@ -234,7 +234,7 @@ def camera_line(status: LiveStatus) -> None:
     if not status.streaming:
         st.caption("Camera off: press **START** under the video.")
     elif status.frames_per_second is not None and st.session_state.get("show_fps", True):
-        st.caption(f"Camera on, {status.frames_per_second:.0f} frames per second")
+        st.caption(f"Camera on, {status.frames_per_second:.1f} frames per second")
     else:
         st.caption("Camera on")
 
@@ -366,6 +366,8 @@ def main() -> None:
     try:
         resolve_model_path()  # a missing model: one line now, not a traceback later
         photo_mode() if mode == "Photo" else live_mode()
+    except ModelError as error:
+        st.error(f"{error}. The host sets the model with {MODEL_ENV}.")
     except UserError as error:
         st.error(str(error))
 

@@ -1,10 +1,10 @@
 """``python -m locator bench``: how fast and how steady the live path is on this machine.
 
-A test video is made from the shared hand photos: the clearest one-hand photo is cut around its hand
-and moved over a 640x480 canvas (one-hand sequence); the same hand and its mirror image side by side
-make the two-hand sequence. The live path (:class:`~locator.live.LivePipeline`, the page's object) and
-the bare MediaPipe HandLandmarker in VIDEO mode run on the same frames in the same run; the photo
-pipeline (IMAGE mode) runs on the photo folder. Medians are taken after a warm-up.
+A test video is made from a folder of hand photos (:mod:`locator.synthetic_video`): the clearest one-hand
+photo is cut around its hand and moved over a 640x480 canvas (one-hand sequence); the same hand and its
+mirror image side by side make the two-hand sequence. The live path (:class:`~locator.live.LivePipeline`,
+the page's object) and the bare MediaPipe HandLandmarker in VIDEO mode run on the same frames in the same
+run; the photo pipeline (IMAGE mode) runs on the photo folder. Medians are taken after a warm-up.
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .detector import add_model_option
+from .detector import DetectorOptions, add_model_option
 from .errors import UserError
+from .synthetic_video import HAND_PX, HandVideo, pick_source
 
-DEFAULT_IMAGES = Path(__file__).resolve().parents[2] / "shared" / "hands" / "images"
+IMAGES_ENV = "LOCATOR_SAMPLES_DIR"  # the page's sample folder serves as the default photo folder
 WARM_UP = 20           # frames left out of the medians
 FRAME_MS = 1000 / 30   # the camera's rate: timestamps of the test video
 NOISE_SIGMA = 3.0      # sensor-like noise (8-bit levels) on the still-hand frames
 STEADY_FRAMES = 150
 LAG_SPEED = 0.03       # hand sizes per frame for the lag test (about one hand size per second at 30 fps)
-HAND_PX = 0.25         # the hand's size (wrist to middle knuckle) as a fraction of the canvas height
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -40,15 +40,13 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="frames per sequence (one hand, two hands; default 300)")
     parser.add_argument("--size", default="640x480", metavar="WxH", help="frame size (default 640x480)")
     parser.add_argument("--images", type=Path, default=None, metavar="DIR",
-                        help=f"folder of hand photos (default: {DEFAULT_IMAGES})")
+                        help=f"folder of hand photos (default: ${IMAGES_ENV})")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE")
     parser.add_argument("--long", type=float, default=0.0, metavar="MINUTES",
                         help="then run the live path this many minutes and print memory at intervals")
     add_model_option(parser)
     parser.set_defaults(run=run)
 
-
-# --- the test video ------------------------------------------------------------------------------
 
 def _parse_size(text: str) -> tuple[int, int]:
     try:
@@ -58,116 +56,6 @@ def _parse_size(text: str) -> tuple[int, int]:
     if not (64 <= width <= 4096 and 64 <= height <= 4096):
         raise UserError(f"--size {text!r}: each side must be 64-4096 pixels")
     return width, height
-
-
-def background(width: int, height: int) -> np.ndarray:
-    """A dim room-like backdrop: a soft gradient with a little texture (not a flat colour)."""
-    rng = np.random.default_rng(7)
-    y = np.linspace(0, 1, height)[:, None, None]
-    x = np.linspace(0, 1, width)[None, :, None]
-    base = 70 + 40 * y + 20 * x + rng.normal(0, 4, (height, width, 1))
-    tint = np.array([1.0, 0.95, 0.9])
-    return np.clip(base * tint, 0, 255).astype(np.uint8)
-
-
-def hand_sprite(rgb: np.ndarray, landmarks: np.ndarray, hand_px: float) -> np.ndarray:
-    """The photo cut around the hand (with a margin) and scaled so the hand is ``hand_px`` pixels in
-    size."""
-    from PIL import Image
-
-    from .geometry import hand_size
-
-    size = float(hand_size(landmarks))
-    lo, hi = landmarks.min(axis=0), landmarks.max(axis=0)
-    centre, half = (lo + hi) / 2, (hi - lo).max() / 2 + 0.45 * size
-    h, w = rgb.shape[:2]
-    x0, y0 = int(max(0, centre[0] - half)), int(max(0, centre[1] - half))
-    x1, y1 = int(min(w, centre[0] + half)), int(min(h, centre[1] + half))
-    factor = hand_px / size
-    crop = Image.fromarray(rgb[y0:y1, x0:x1])
-    out_size = (max(1, round((x1 - x0) * factor)), max(1, round((y1 - y0) * factor)))
-    return np.asarray(crop.resize(out_size, Image.Resampling.BILINEAR))
-
-
-def place(canvas: np.ndarray, sprite: np.ndarray, x: float, y: float) -> None:
-    """Paste ``sprite`` with its top-left corner at (x, y), clipped to the canvas."""
-    H, W = canvas.shape[:2]
-    h, w = sprite.shape[:2]
-    x, y = int(round(x)), int(round(y))
-    cx0, cy0, cx1, cy1 = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
-    if cx0 < cx1 and cy0 < cy1:
-        canvas[cy0:cy1, cx0:cx1] = sprite[cy0 - y:cy1 - y, cx0 - x:cx1 - x]
-
-
-class TestVideo:
-    """Frames made from one hand photo: one hand moving, two hands (the hand and its mirror image)."""
-
-    def __init__(self, rgb: np.ndarray, landmarks: np.ndarray, size: tuple[int, int]):
-        self.width, self.height = size
-        self.hand_px = HAND_PX * self.height
-        self.sprite = hand_sprite(rgb, landmarks, self.hand_px)
-        self.mirror = np.ascontiguousarray(self.sprite[:, ::-1])
-        self.backdrop = background(self.width, self.height)
-
-    def _room(self, w: int, h: int, x_rel: float, y_rel: float) -> tuple[float, float]:
-        return x_rel * max(0, self.width - w), y_rel * max(0, self.height - h)
-
-    def one_hand(self, k: int) -> np.ndarray:
-        """Frame ``k`` of a hand wandering over the canvas (a slow Lissajous path)."""
-        frame = self.backdrop.copy()
-        h, w = self.sprite.shape[:2]
-        x, y = self._room(w, h, 0.5 + 0.4 * np.sin(k / 23), 0.5 + 0.35 * np.sin(k / 37))
-        place(frame, self.sprite, x, y)
-        return frame
-
-    def two_hands(self, k: int) -> np.ndarray:
-        """Frame ``k`` of two hands side by side, each moving a little."""
-        frame = self.backdrop.copy()
-        h, w = self.sprite.shape[:2]
-        sway = 0.04 * self.width * np.sin(k / 19)
-        bob = 0.05 * self.height * np.sin(k / 29)
-        place(frame, self.sprite, 0.22 * self.width - w / 2 + sway, (self.height - h) / 2 + bob)
-        place(frame, self.mirror, 0.78 * self.width - w / 2 + sway, (self.height - h) / 2 - bob)
-        return frame
-
-    def still(self) -> np.ndarray:
-        frame = self.backdrop.copy()
-        h, w = self.sprite.shape[:2]
-        place(frame, self.sprite, (self.width - w) / 2, (self.height - h) / 2)
-        return frame
-
-    def sliding(self, k: int, px_per_frame: float) -> np.ndarray:
-        """A hand crossing the canvas from left to right at a steady speed."""
-        frame = self.backdrop.copy()
-        h, w = self.sprite.shape[:2]
-        place(frame, self.sprite, 0.1 * self.width + k * px_per_frame - w / 2, (self.height - h) / 2)
-        return frame
-
-    def mixed(self, k: int, n: int) -> np.ndarray:
-        """One hand, then a second one joins, then it leaves again (thirds of ``n`` frames)."""
-        return self.two_hands(k) if n // 3 <= k < 2 * n // 3 else self.one_hand(k)
-
-
-def pick_source(results, min_hand_px: float = 0.0) -> tuple[np.ndarray, np.ndarray, str]:
-    """The photo to build the video from: one clear hand at least ``min_hand_px`` in size (so it is not
-    blown up), surest detection; failing that, the largest clear hand."""
-    best = None
-    for result in results:
-        if result.error or len(result.hands) != 1 or result.photo is None:
-            continue
-        hand = result.hands[0]
-        size_rel = hand.size / min(result.width, result.height)
-        if hand.facing == "side" or size_rel < 0.2:
-            continue
-        key = (hand.size >= min_hand_px, hand.handedness_score if hand.size >= min_hand_px else hand.size,
-               Path(result.image).name)
-        if best is None or key > best[0]:
-            best = (key, result)
-    if best is None:
-        raise UserError("no photo with one clear hand in the image folder")
-    result = best[1]
-    to_work = 1 / result.photo.scale
-    return result.photo.rgb, result.hands[0].landmarks * to_work, Path(result.image).name
 
 
 # --- measuring -----------------------------------------------------------------------------------
@@ -188,6 +76,14 @@ def peak_mb() -> float:
 def _median(values) -> float:
     values = list(values)
     return float(np.median(values)) if values else float("nan")
+
+
+def live_pipeline(model, **params):
+    """The page's live pipeline over MediaPipe's video detector, with the given model."""
+    from .detector import VideoHandDetector
+    from .live import LivePipeline
+
+    return LivePipeline(VideoHandDetector(DetectorOptions(model=model)), **params)
 
 
 def measure_live(pipeline, make_frame, count: int) -> dict:
@@ -251,14 +147,14 @@ def own_work_warm(pipeline, frame: np.ndarray, repeats: int = 200) -> float:
 
 def measure_bare(model, make_frame, count: int, num_hands: int) -> dict:
     """The bare HandLandmarker in VIDEO mode (through the adapter, nothing else) on the same frames."""
-    from .detector import HandDetector
+    from .detector import Landmarker
 
     times, found = [], []
-    with HandDetector(model, video=True, max_hands=num_hands) as detector:
+    with Landmarker(DetectorOptions(model=model, max_hands=num_hands), video=True) as landmarker:
         for k in range(count):
             frame = make_frame(k)
             start = time.perf_counter()
-            hands = detector.detect_video(frame, int(k * FRAME_MS))
+            hands = landmarker.run(frame, int(k * FRAME_MS))
             times.append((time.perf_counter() - start) * 1e3)
             found.append(hands)
     ms = _median(times[WARM_UP:])
@@ -269,10 +165,9 @@ def agreement(pipeline_model, make_frame, count: int, reference: list) -> dict:
     """How the live path's detections (before smoothing) compare with the bare num_hands=2 landmarker
     run on every frame: same number of hands, and wrist distance in % of hand size."""
     from .geometry import hand_size
-    from .live import LivePipeline
 
     same_count, gaps = 0, []
-    with LivePipeline(pipeline_model, smoothing=False) as pipeline:
+    with live_pipeline(pipeline_model, smoothing=False) as pipeline:
         for k in range(count):
             raw = pipeline.process(make_frame(k), int(k * FRAME_MS)).raw
             ref = reference[k]
@@ -287,17 +182,16 @@ def agreement(pipeline_model, make_frame, count: int, reference: list) -> dict:
             "p95_landmark_gap_pct": round(float(np.percentile(gaps, 95)), 2) if gaps else None}
 
 
-def steadiness(model, video: TestVideo, params: dict | None = None) -> dict:
+def steadiness(model, video: HandVideo, params: dict | None = None) -> dict:
     """Spread of each marker on a still hand with sensor noise, raw and smoothed (in % of hand size),
     and the lag in frames of the smoothed markers behind a hand moving at a steady speed."""
     from .hands import locate_hand
-    from .live import LivePipeline
 
     params = params or {}
     rng = np.random.default_rng(11)
     still = video.still().astype(np.float32)
     raw_pts, smooth_pts, sizes = [], [], []
-    with LivePipeline(model, **params) as pipeline:
+    with live_pipeline(model, **params) as pipeline:
         for k in range(STEADY_FRAMES):
             noisy = np.clip(still + rng.normal(0, NOISE_SIGMA, still.shape), 0, 255).astype(np.uint8)
             result = pipeline.process(noisy, int(k * FRAME_MS))
@@ -335,7 +229,7 @@ def steadiness(model, video: TestVideo, params: dict | None = None) -> dict:
     }
 
 
-def _lag(pipeline, video: TestVideo, speed: float, start_ms: float) -> tuple[float, float]:
+def _lag(pipeline, video: HandVideo, speed: float, start_ms: float) -> tuple[float, float]:
     """Frames by which the smoothed markers trail the raw ones on a hand sliding at ``speed`` px/frame."""
     from .hands import locate_hand
 
@@ -359,7 +253,7 @@ def photo_speed(model, images: Path):
     if not paths:
         raise UserError(f"{images}: folder has no images")
     results = []
-    with HandDetector(model) as detector:
+    with HandDetector(DetectorOptions(model=model)) as detector:
         analyse_photo(paths[0], detector)  # warm-up
         start = time.perf_counter()
         for path in paths:
@@ -369,17 +263,15 @@ def photo_speed(model, images: Path):
             "photos_per_s": round(len(paths) / elapsed, 2)}, results
 
 
-def long_run(model, video: TestVideo, minutes: float, frames: int) -> dict:
+def long_run(model, video: HandVideo, minutes: float, frames: int) -> dict:
     from tqdm import tqdm
-
-    from .live import LivePipeline
 
     samples = []
     deadline = time.monotonic() + minutes * 60
     interval = max(5.0, minutes * 60 / 12)
     next_sample = time.monotonic()
     k = 0
-    with LivePipeline(model) as pipeline, tqdm(total=round(minutes * 60), unit="s", file=sys.stderr,
+    with live_pipeline(model) as pipeline, tqdm(total=round(minutes * 60), unit="s", file=sys.stderr,
                                                disable=None, bar_format="{l_bar}{bar}| {n}/{total} s") as bar:
         start = time.monotonic()
         while True:
@@ -406,14 +298,15 @@ def long_run(model, video: TestVideo, minutes: float, frames: int) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from .detector import resolve_model_path
-    from .live import LivePipeline
 
     size = _parse_size(args.size)
     if args.frames < WARM_UP + 10:
         raise UserError(f"--frames must be at least {WARM_UP + 10}")
-    images = args.images or DEFAULT_IMAGES
+    images = args.images or (Path(os.environ[IMAGES_ENV]) if os.environ.get(IMAGES_ENV) else None)
+    if images is None:
+        raise UserError(f"no photo folder: give --images DIR (hand photos, e.g. the sample set) or set {IMAGES_ENV}")
     if not images.is_dir():
-        raise UserError(f"image folder not found: {images} (give --images DIR)")
+        raise UserError(f"image folder not found: {images}")
     model = resolve_model_path(args.model)
     out = lambda text="": print(text, flush=True)  # noqa: E731
 
@@ -421,13 +314,13 @@ def run(args: argparse.Namespace) -> int:
         f"frames, {os.cpu_count()} cores")
     photos, results = photo_speed(model, images)
     source_rgb, source_landmarks, source_name = pick_source(results, HAND_PX * size[1])
-    video = TestVideo(source_rgb, source_landmarks, size)
+    video = HandVideo(source_rgb, source_landmarks, size)
     out(f"test video from {source_name} (hand {video.hand_px:.0f} px; two hands = it and its mirror image)")
 
     n = args.frames
     sequences = {"one_hand": video.one_hand, "two_hands": video.two_hands}
     live, bare1, bare2 = {}, {}, {}
-    with LivePipeline(model) as pipeline:
+    with live_pipeline(model) as pipeline:
         for name, make in sequences.items():
             live[name] = measure_live(pipeline, make, n)
             live[name]["own_work_warm"] = round(own_work_warm(pipeline, make(0)), 3)

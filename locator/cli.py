@@ -1,7 +1,8 @@
-"""The command line: ``python -m locator {locate,evaluate,samples,bench} ...``.
+"""The command line: ``python -m locator {locate,evaluate,fit,samples,bench} ...``.
 
 Each sub-command registers itself with ``set_defaults(run=...)``; ``run(args)`` returns the exit code.
-A :class:`UserError` anywhere becomes one line on stderr and exit code 2, never a traceback.
+A :class:`~locator.errors.UserError` anywhere becomes one line on stderr and exit code 2, never a
+traceback; outputs are written only once the inputs are known to work, and atomically.
 """
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ import argparse
 import json
 import os
 import sys
-from contextlib import nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, TextIO
 
 from . import bench, samples
-from .detector import add_model_option
-from .errors import UserError
+from .detector import MODEL_ENV, DetectorOptions, add_model_option
+from .errors import ImageError, ModelError, OutputError, UserError
 from .images import IMAGE_SUFFIXES, find_images
+from .outputs import atomic_output, write_atomically
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ start-up chatter off the terminal
 
@@ -28,11 +30,15 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _register_locate(commands)
     _register_evaluate(commands)
+    _register_fit(commands)
     samples.register(commands)
     bench.register(commands)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
+    except ModelError as error:
+        print(f"locator: error: {error} (give --model PATH or set {MODEL_ENV})", file=sys.stderr)
+        return 2
     except UserError as error:
         print(f"locator: error: {error}", file=sys.stderr)
         return 2
@@ -74,7 +80,7 @@ def _run_locate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .detector import HandDetector
-    from .overlay import annotate_photo
+    from .overlay import annotate_photo, encode_png
     from .photos import analyse_photo
 
     jobs, failures = [], 0
@@ -87,15 +93,17 @@ def _run_locate(args: argparse.Namespace) -> int:
     if not jobs:
         return 1
     outputs = _plan_outputs(jobs, args.out, args.overwrite) if args.out else [None] * len(jobs)
-    json_target = _open_json(args.json, args.overwrite)
+    json_path = _check_json_target(args.json, args.overwrite)
     human = sys.stderr if args.json == "-" else sys.stdout
-    with HandDetector(args.model) as detector, json_target as json_out, tqdm(
-            total=len(jobs), unit="photo", file=sys.stderr, disable=len(jobs) < 5 or None) as bar:
+    # The model loads before any output is opened: a bad model leaves every earlier output as it was.
+    with HandDetector(DetectorOptions(model=args.model)) as detector, _json_output(json_path) as json_out, \
+            tqdm(total=len(jobs), unit="photo", file=sys.stderr, disable=len(jobs) < 5 or None) as bar:
         for (path, _), output in zip(jobs, outputs):
             result = analyse_photo(path, detector, args.mirrored)
             if result.error is None and output is not None:
+                picture = annotate_photo(result.photo.rgb, result.hands, 1 / result.photo.scale)
                 try:
-                    _write_png(output, annotate_photo(result.photo.rgb, result.hands, 1 / result.photo.scale))
+                    write_atomically(output, encode_png(picture))
                 except OSError as error:
                     result.error = f"cannot write {output}: {error.strerror or error}"
             failures += result.error is not None
@@ -112,7 +120,7 @@ def _run_locate(args: argparse.Namespace) -> int:
 def _plan_outputs(jobs: list[tuple[Path, Path]], out: Path, overwrite: bool) -> list[Path]:
     """Where each annotated image goes: never onto an input, never over a file unless --overwrite."""
     if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: exists and is not a folder")
+        raise OutputError(f"--out {out}: exists and is not a folder")
     inputs = {path.resolve() for path, _ in jobs if path.exists()}
     planned: list[Path] = []
     for _, relative in jobs:
@@ -122,32 +130,35 @@ def _plan_outputs(jobs: list[tuple[Path, Path]], out: Path, overwrite: bool) -> 
             target = stem.with_name(f"{stem.name}-{number}.annotated.png")
             number += 1
         if target.resolve() in inputs:
-            raise UserError(f"{target}: would overwrite an input image; choose another --out")
+            raise OutputError(f"{target}: would overwrite an input image; choose another --out")
         if target.exists() and not overwrite:
-            raise UserError(f"{target}: already exists (use --overwrite to replace it)")
+            raise OutputError(f"{target}: already exists (use --overwrite to replace it)")
         planned.append(target)
     return planned
 
 
-def _open_json(target: str | None, overwrite: bool):
-    if target is None:
-        return nullcontext(None)
-    if target == "-":
-        return nullcontext(sys.stdout)
+def _check_json_target(target: str | None, overwrite: bool) -> Path | str | None:
+    """The --json target, refused early if it would replace a file without --overwrite."""
+    if target is None or target == "-":
+        return target
     path = Path(target)
     if path.exists() and not overwrite:
-        raise UserError(f"--json {path}: already exists (use --overwrite to replace it)")
+        raise OutputError(f"--json {path}: already exists (use --overwrite to replace it)")
+    if path.is_dir():
+        raise OutputError(f"--json {path}: is a folder")
+    return path
+
+
+@contextmanager
+def _json_output(target: Path | str | None) -> Iterator[TextIO | None]:
+    if target is None or target == "-":
+        yield sys.stdout if target == "-" else None
+        return
     try:
-        return path.open("w", encoding="utf-8")
+        with atomic_output(target) as out:
+            yield out
     except OSError as error:
-        raise UserError(f"--json {path}: cannot write ({error.strerror or error})") from None
-
-
-def _write_png(path: Path, rgb) -> None:
-    from .overlay import encode_png
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(encode_png(rgb))
+        raise OutputError(f"--json {target}: cannot write ({error.strerror or error})") from None
 
 
 def _summary_line(result) -> str:
@@ -177,23 +188,74 @@ def _register_evaluate(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_run_evaluate)
 
 
-def _run_evaluate(args: argparse.Namespace) -> int:
-    from .detector import HandDetector
-    from .evaluate import evaluate, load_labels
+def _photo_locator(detector):
+    """``locate(path) -> hands`` for the labelled photos; a photo that cannot be read stops the run."""
     from .photos import analyse_photo
+
+    def locate(path: Path):
+        result = analyse_photo(path, detector)
+        if result.error:
+            raise ImageError(f"{path}: {result.error}")
+        return result.hands
+
+    return locate
+
+
+def _labels_and_images(args: argparse.Namespace) -> list[dict]:
+    from .evaluate import load_labels
 
     labels = load_labels(args.labels)
     if not args.images.is_dir():
         raise UserError(f"--images {args.images}: not a folder")
-    with HandDetector(args.model) as detector:
-        def locate(path: Path):
-            result = analyse_photo(path, detector)
-            if result.error:
-                raise UserError(f"{path}: {result.error}")
-            return result.hands
+    return labels
 
-        report = evaluate(labels, args.images, locate, sorted(args.images.glob(args.negatives)))
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from .detector import HandDetector
+    from .evaluate import evaluate
+
+    labels = _labels_and_images(args)
+    with HandDetector(DetectorOptions(model=args.model)) as detector:
+        report = evaluate(labels, args.images, _photo_locator(detector), sorted(args.images.glob(args.negatives)))
     print(report.format())
     if args.json:
-        args.json.write_text(json.dumps(report.to_json(), indent=1) + "\n")
+        write_atomically(args.json, (json.dumps(report.to_json(), indent=1) + "\n").encode())
     return 0
+
+
+# --- fit ------------------------------------------------------------------------------------------
+
+def _register_fit(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "fit", help="fit the acupoint rules to hand-marked labels (a developer tool)",
+        description="Choose and fit every rule's family on the labels, cross-validated by person; print "
+                    "the constants and whether they equal the shipped ones (locator/fitted_rules.json).")
+    parser.add_argument("--labels", type=Path, required=True, metavar="FILE")
+    parser.add_argument("--images", type=Path, required=True, metavar="DIR")
+    parser.add_argument("--write", action="store_true", help="write the constants into the package")
+    add_model_option(parser)
+    parser.set_defaults(run=_run_fit)
+
+
+def _run_fit(args: argparse.Namespace) -> int:
+    from .catalogue import FITTED_RULES
+    from .detector import HandDetector
+    from .evaluate import fit_rules
+    from .fitting import same_constants
+
+    labels = _labels_and_images(args)
+    with HandDetector(DetectorOptions(model=args.model)) as detector:
+        fitted = fit_rules(labels, args.images, _photo_locator(detector), args.labels.name)
+    for code, point in fitted["points"].items():
+        terms = ", ".join(f"{value:+.4f} x {name}" for name, value in point["coefficients"].items())
+        cv = point["cross_validated"]
+        print(f"{code}: {point['family']}: {terms}; 80% ring {point['radius']:.3f};"
+              f" cross-validated PCK@0.10 {cv['pck@0.10']:.2f}, median {cv['median']:.3f} (n {cv['n']})")
+    if args.write:
+        write_atomically(FITTED_RULES, (json.dumps(fitted, indent=1, ensure_ascii=False) + "\n").encode())
+        print(f"written to {FITTED_RULES}")
+        return 0
+    same = FITTED_RULES.exists() and same_constants(json.loads(FITTED_RULES.read_text())["points"],
+                                                    fitted["points"])
+    print(f"{FITTED_RULES.name}: {'the same constants' if same else 'DIFFERENT from these (use --write)'}")
+    return 0 if same else 1

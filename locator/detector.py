@@ -1,8 +1,15 @@
-"""The one adapter over MediaPipe's HandLandmarker; nothing else in the product imports mediapipe.
+"""Hand detection: the seam the pipelines are handed, and the one adapter over MediaPipe behind it.
 
-It turns RGB frames into :class:`~locator.hands.DetectedHand` objects in pixel coordinates. IMAGE mode
-serves photos (with a second look when the first finds nothing); VIDEO mode serves the live page, where
-MediaPipe tracks hands from frame to frame instead of searching the whole frame each time.
+The photo pipeline needs a :class:`PhotoDetector` and the live pipeline a :class:`VideoDetector`; both
+return :class:`~locator.hands.DetectedHand` objects in pixels. Another detector plugs in by having the
+same methods. Nothing else in the product imports mediapipe.
+
+MediaPipe's side, in its own style (options as a dataclass, explicit running mode):
+
+* :class:`Landmarker`: one HandLandmarker graph, IMAGE or VIDEO mode;
+* :class:`HandDetector`: photos (IMAGE mode) with a second look when the first finds nothing;
+* :class:`VideoHandDetector`: video (VIDEO mode) with a cheap one-hand tracker and a searcher for more;
+* :func:`hands_from_result`: MediaPipe's result to hands, a pure function.
 """
 
 from __future__ import annotations
@@ -10,18 +17,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from contextlib import contextmanager, nullcontext
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from importlib import resources
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Protocol, Sequence
 
 import numpy as np
 
-from .errors import UserError
+from .errors import ModelError
 from .geometry import Landmark, hand_size
 from .hands import DetectedHand
+from .matching import gap, pair_nearest
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "hand_landmarker.task"
 MODEL_ENV = "LOCATOR_MODEL"
+MODEL_NAME = "hand_landmarker.task"
 
 # A second look for photos where the whole frame shows nothing: four overlapping tiles, each two thirds of
 # the frame, so a hand that is small or low in contrast covers more of the detector's input.
@@ -29,100 +40,165 @@ TILE_FRACTION = 2 / 3
 # MediaPipe's palm detector finds few hands in grayscale pictures; the same picture tinted toward a skin
 # tone (a gray level becomes a warm colour of the same lightness) is found far more often.
 SKIN_TINT = np.array([1.0, 0.82, 0.7])
-# Two detections whose knuckle centres are closer than this many hand sizes are the same hand.
+# Two detections whose knuckles are closer than this many hand sizes (mean) are the same hand.
 SAME_HAND = 0.5
+KNUCKLES = [Landmark.INDEX_MCP, Landmark.MIDDLE_MCP, Landmark.RING_MCP, Landmark.PINKY_MCP]
+
+# While one hand is tracked, look for a second one every this many frames.
+SEARCH_EVERY = 10
+# When the tracker takes over from the searcher, its first answer must put the wrist within this many
+# hand sizes of where the searcher last saw it; otherwise the searcher keeps the job for another frame.
+HANDOVER_TOLERANCE = 0.25
 
 
-def add_model_option(parser: argparse.ArgumentParser) -> None:
-    """The ``--model`` option of every command that detects hands (see :func:`resolve_model_path`)."""
-    parser.add_argument("--model", metavar="PATH",
-                        help=f"hand model .task file (default: ${MODEL_ENV}, else models/{DEFAULT_MODEL.name})")
+class Closeable:
+    """``with`` support for objects holding native resources (MediaPipe graphs): ``close()`` on leaving."""
 
-
-def resolve_model_path(model: str | os.PathLike | None = None) -> Path:
-    """The model to use: the given path, else ``$LOCATOR_MODEL``, else the one shipped in ``models/``."""
-    path = Path(model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL).expanduser()
-    if not path.is_file():
-        raise UserError(f"hand model not found: {path} (give --model PATH or set {MODEL_ENV})")
-    return path
-
-
-class HandDetector:
-    """MediaPipe HandLandmarker in IMAGE or VIDEO mode, returning hands in pixels.
-
-    >>> with HandDetector() as detector:            # doctest: +SKIP
-    ...     hands = detector.detect(rgb_image)
-    """
-
-    def __init__(self, model: str | os.PathLike | None = None, *, video: bool = False,
-                 max_hands: int = 2, min_confidence: float = 0.5):
-        # Imported here so that the pure core and the command line's --help do not pay for it.
-        from mediapipe.tasks.python import BaseOptions, vision
-
-        self.model_path = resolve_model_path(model)
-        self.video = video
-        self.max_hands = max_hands
-        options = vision.HandLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self.model_path)),
-            running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
-            num_hands=max_hands,
-            min_hand_detection_confidence=min_confidence,
-            min_hand_presence_confidence=min_confidence,
-            min_tracking_confidence=min_confidence,
-        )
-        self._warmed_up = False
-        try:
-            with _native_stderr_silenced():
-                self._landmarker = vision.HandLandmarker.create_from_options(options)
-        except (RuntimeError, ValueError, OSError) as error:
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise UserError(f"cannot load hand model {self.model_path}: {first_line}") from None
-
-    def __enter__(self) -> "HandDetector":
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
     def close(self) -> None:
-        self._landmarker.close()
+        raise NotImplementedError
 
-    def detect(self, rgb: np.ndarray) -> list[DetectedHand]:
-        """Hands in one photo (IMAGE mode); if none, a second look at overlapping tiles.
 
-        A grayscale picture is tinted toward skin colour first (see ``SKIN_TINT``).
-        """
-        if _is_grayscale(rgb):
-            rgb = (rgb * SKIN_TINT).astype(np.uint8)
-        hands = self._run(rgb)
-        if not hands:
-            hands = self._detect_in_tiles(rgb)
-        return hands
+class PhotoDetector(Protocol):
+    """Finds hands in one still picture."""
 
-    def detect_video(self, rgb: np.ndarray, timestamp_ms: int) -> list[DetectedHand]:
-        """Hands in one video frame (VIDEO mode); timestamps must increase."""
-        return self._run(rgb, timestamp_ms)
+    def detect(self, rgb: np.ndarray) -> list[DetectedHand]: ...
 
-    def _run(self, rgb: np.ndarray, timestamp_ms: int | None = None) -> list[DetectedHand]:
+    def close(self) -> None: ...
+
+
+class VideoDetector(Protocol):
+    """Finds hands in a stream of frames; timestamps increase. ``last_source`` names what ran last."""
+
+    max_hands: int
+    last_source: str
+
+    def detect(self, rgb: np.ndarray, timestamp_ms: int) -> list[DetectedHand]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class DetectorOptions:
+    """How to build a MediaPipe detector (mirrors MediaPipe's ``HandLandmarkerOptions``)."""
+
+    model: str | os.PathLike | None = None   # None: $LOCATOR_MODEL, else the model shipped in the package
+    max_hands: int = 2
+    min_confidence: float = 0.5              # detection, presence and tracking alike
+    search_every: int = SEARCH_EVERY         # video: look for another hand every this many frames
+
+
+def add_model_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--model`` option of every command that detects hands (see :func:`resolve_model_path`)."""
+    parser.add_argument("--model", metavar="PATH",
+                        help=f"hand model .task file (default: ${MODEL_ENV}, else the shipped model)")
+
+
+def shipped_model() -> Path:
+    """The model that ships inside the package (``models/`` in the repository)."""
+    return Path(str(resources.files("locator.models") / MODEL_NAME))
+
+
+def resolve_model_path(model: str | os.PathLike | None = None) -> Path:
+    """The model to use: the given path, else ``$LOCATOR_MODEL``, else the shipped one."""
+    path = Path(model or os.environ.get(MODEL_ENV) or shipped_model()).expanduser()
+    if not path.is_file():
+        raise ModelError(f"hand model not found: {path}")
+    return path
+
+
+class Landmarker(Closeable):
+    """One MediaPipe HandLandmarker graph in IMAGE or VIDEO mode, returning hands in pixels.
+
+    MediaPipe graphs are not re-entrant: one caller at a time.
+    """
+
+    def __init__(self, options: DetectorOptions = DetectorOptions(), *, video: bool = False):
+        # Imported here so that the pure core and the command line's --help do not pay for it.
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self.model_path = resolve_model_path(options.model)
+        self.video = video
+        mediapipe_options = vision.HandLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
+            num_hands=options.max_hands,
+            min_hand_detection_confidence=options.min_confidence,
+            min_hand_presence_confidence=options.min_confidence,
+            min_tracking_confidence=options.min_confidence,
+        )
+        self._warmed_up = False
+        try:
+            with native_stderr_silenced():
+                self._graph = vision.HandLandmarker.create_from_options(mediapipe_options)
+        except (RuntimeError, ValueError, OSError) as error:
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ModelError(f"cannot load hand model {self.model_path}: {first_line}") from None
+
+    def close(self) -> None:
+        self._graph.close()
+
+    def run(self, rgb: np.ndarray, timestamp_ms: int | None = None) -> list[DetectedHand]:
+        """Hands in one frame; ``timestamp_ms`` is required in VIDEO mode and must increase."""
         import mediapipe as mp
 
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        with _native_stderr_silenced() if not self._warmed_up else nullcontext():
-            if timestamp_ms is None:
-                result = self._landmarker.detect(image)
+        # The first run initialises the graph, which writes set-up chatter to file descriptor 2.
+        with native_stderr_silenced(not self._warmed_up):
+            if self.video:
+                result = self._graph.detect_for_video(image, int(timestamp_ms))
             else:
-                result = self._landmarker.detect_for_video(image, timestamp_ms)
+                result = self._graph.detect(image)
         self._warmed_up = True
-        height, width = rgb.shape[:2]
-        hands = []
-        for categories, landmarks in zip(result.handedness, result.hand_landmarks):
-            xyz = np.array([(p.x, p.y, p.z) for p in landmarks], dtype=float)
-            hands.append(DetectedHand(
-                landmarks=xyz[:, :2] * (width, height),
-                depth=xyz[:, 2] * width,  # MediaPipe's z is on the scale of x
-                label=categories[0].category_name.lower(),
-                label_score=float(categories[0].score),
-            ))
+        return hands_from_result(result, width=rgb.shape[1], height=rgb.shape[0])
+
+
+def hands_from_result(result, width: int, height: int) -> list[DetectedHand]:
+    """MediaPipe's ``HandLandmarkerResult`` (normalised coordinates) as hands in pixels.
+
+    Uses only ``result.handedness[i][0].category_name/.score`` and ``result.hand_landmarks[i][k].x/.y/.z``;
+    MediaPipe's z is on the scale of x, so depth is scaled by the width.
+    """
+    hands = []
+    for categories, landmarks in zip(result.handedness, result.hand_landmarks):
+        xyz = np.array([(p.x, p.y, p.z) for p in landmarks], dtype=float)
+        hands.append(DetectedHand(
+            landmarks=xyz[:, :2] * (width, height),
+            depth=xyz[:, 2] * width,
+            label=categories[0].category_name.lower(),
+            label_score=float(categories[0].score),
+        ))
+    return hands
+
+
+class HandDetector(Closeable):
+    """Photos: MediaPipe in IMAGE mode, with a second look at overlapping tiles when nothing is found.
+
+    >>> with HandDetector() as detector:            # doctest: +SKIP
+    ...     hands = detector.detect(rgb_image)
+    """
+
+    def __init__(self, options: DetectorOptions = DetectorOptions()):
+        self.options = options
+        self.max_hands = options.max_hands
+        self._landmarker = Landmarker(options)
+        self.model_path = self._landmarker.model_path
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+    def detect(self, rgb: np.ndarray) -> list[DetectedHand]:
+        """Hands in one photo. A grayscale picture is tinted toward skin colour first (``SKIN_TINT``)."""
+        if _is_grayscale(rgb):
+            rgb = (rgb * SKIN_TINT).astype(np.uint8)
+        hands = self._landmarker.run(rgb)
+        if not hands:
+            hands = self._detect_in_tiles(rgb)
         return hands
 
     def _detect_in_tiles(self, rgb: np.ndarray) -> list[DetectedHand]:
@@ -131,11 +207,87 @@ class HandDetector:
         found: list[DetectedHand] = []
         for top in (0, height - tile_h):
             for left in (0, width - tile_w):
-                for hand in self._run(rgb[top:top + tile_h, left:left + tile_w]):
-                    shifted = DetectedHand(hand.landmarks + (left, top), hand.depth, hand.label,
-                                           hand.label_score)
-                    found = _merge(found, shifted)
+                tile = self._landmarker.run(rgb[top:top + tile_h, left:left + tile_w])
+                found = merge_copies(found, [replace(hand, landmarks=hand.landmarks + (left, top))
+                                             for hand in tile])
         return sorted(found, key=lambda h: -h.label_score)[: self.max_hands]
+
+
+class VideoHandDetector(Closeable):
+    """Video: MediaPipe in VIDEO mode, tracking frame to frame instead of searching every frame.
+
+    With ``num_hands=2`` MediaPipe runs its palm detector on every frame in which it tracks fewer than two
+    hands, which roughly doubles the cost of the common one-hand frame. So two graphs are kept:
+
+    * a *tracker* (``num_hands=1``): cheap frame-to-frame tracking of one hand;
+    * a *searcher* (``num_hands=max_hands``): used on every frame while it tracks ``max_hands`` hands (then
+      it does no palm search either), on every frame while no hand is seen, and, while one hand is
+      tracked, every ``search_every`` frames instead of the tracker to look for another hand.
+
+    A second hand entering the view is picked up within ``search_every`` frames (a third of a second at
+    30 frames/s by default); both hands are then tracked on every frame.
+    """
+
+    def __init__(self, options: DetectorOptions = DetectorOptions()):
+        if options.max_hands < 1:
+            raise ValueError("max_hands must be at least 1")
+        self.max_hands = options.max_hands
+        self.search_every = max(1, int(options.search_every))
+        self._tracker = Landmarker(replace(options, max_hands=1), video=True)
+        self._searcher = (Landmarker(options, video=True) if options.max_hands > 1 else self._tracker)
+        self.model_path = self._tracker.model_path
+        self.last_source = ""
+        self._frames_with_one = 0
+        self._tracker_synced = False   # the tracker followed the hand on the previous frame
+        self._last_hands: list[DetectedHand] = []
+
+    def close(self) -> None:
+        self._tracker.close()
+        if self._searcher is not self._tracker:
+            self._searcher.close()
+
+    def detect(self, rgb: np.ndarray, timestamp_ms: int) -> list[DetectedHand]:
+        """Hands in one frame; ``last_source`` then says which graph answered ("tracker", "searcher",
+        or "tracker+searcher" when the tracker's answer was refused)."""
+        if self.max_hands == 1:
+            self.last_source = "tracker"
+            return self._tracker.run(rgb, timestamp_ms)
+        previous = self._last_hands
+        if len(previous) == 1 and self._frames_with_one % self.search_every != 0:
+            hands = self._tracker.run(rgb, timestamp_ms)
+            self.last_source = "tracker"
+            if not self._tracker_synced and hands and not _same_place(hands[0], previous[0]):
+                # The tracker's last picture of the hand is old (the searcher had the job): its first
+                # answer may follow a stale region. Let the searcher answer this frame instead.
+                hands = self._searcher.run(rgb, timestamp_ms)
+                self.last_source = "tracker+searcher"
+            else:
+                self._tracker_synced = bool(hands)
+        else:
+            hands = self._searcher.run(rgb, timestamp_ms)
+            self.last_source = "searcher"
+            self._tracker_synced = False
+        self._frames_with_one = self._frames_with_one + 1 if len(hands) == 1 else 0
+        self._last_hands = hands
+        return hands
+
+
+def _same_place(a: DetectedHand, b: DetectedHand) -> bool:
+    return gap(a.landmarks[[Landmark.WRIST]], b.landmarks[[Landmark.WRIST]],
+               hand_size(b.landmarks)) <= HANDOVER_TOLERANCE
+
+
+def merge_copies(hands: Sequence[DetectedHand], more: Sequence[DetectedHand]) -> list[DetectedHand]:
+    """``hands`` with ``more`` added, a hand found in both counted once (the surer copy kept)."""
+    costs = [[gap(a.landmarks[KNUCKLES], b.landmarks[KNUCKLES], hand_size(a.landmarks)) for b in more]
+             for a in hands]
+    merged = list(hands)
+    copies = set()
+    for i, j in pair_nearest(costs, SAME_HAND):
+        copies.add(j)
+        if more[j].label_score > merged[i].label_score:
+            merged[i] = more[j]
+    return merged + [hand for j, hand in enumerate(more) if j not in copies]
 
 
 def _is_grayscale(rgb: np.ndarray) -> bool:
@@ -144,32 +296,37 @@ def _is_grayscale(rgb: np.ndarray) -> bool:
                 and np.abs(sample[..., 1] - sample[..., 2]).max() <= 2)
 
 
+_stderr_lock = threading.Lock()
+_stderr_users = 0
+_stderr_saved: int | None = None
+
+
 @contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Hide what MediaPipe's C++ start-up writes straight to file descriptor 2 (set-up chatter that no
-    environment variable turns off); Python exceptions still propagate."""
-    sys.stderr.flush()
-    saved = os.dup(2)
+def native_stderr_silenced(active: bool = True) -> Iterator[None]:
+    """Hide what MediaPipe's C++ set-up writes straight to file descriptor 2 (chatter that no environment
+    variable turns off); Python exceptions still propagate.
+
+    File descriptor 2 belongs to the whole process, and the page loads models on several threads at once:
+    the first thread in points it at /dev/null, the last one out restores it, so overlapping users can
+    never leave it pointing at /dev/null.
+    """
+    global _stderr_users, _stderr_saved
+    if not active:
+        yield
+        return
+    with _stderr_lock:
+        if _stderr_users == 0:
+            sys.stderr.flush()
+            _stderr_saved = os.dup(2)
+            with open(os.devnull, "w") as devnull:
+                os.dup2(devnull.fileno(), 2)
+        _stderr_users += 1
     try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-def _merge(hands: list[DetectedHand], new: DetectedHand) -> list[DetectedHand]:
-    """Add ``new`` unless it is a hand already in the list; of two copies keep the surer one."""
-    for i, hand in enumerate(hands):
-        gap = np.linalg.norm(_knuckle_centre(hand) - _knuckle_centre(new))
-        if gap < SAME_HAND * hand_size(hand.landmarks):
-            if new.label_score > hand.label_score:
-                hands[i] = new
-            return hands
-    return hands + [new]
-
-
-def _knuckle_centre(hand: DetectedHand) -> np.ndarray:
-    knuckles = [Landmark.INDEX_MCP, Landmark.MIDDLE_MCP, Landmark.RING_MCP, Landmark.PINKY_MCP]
-    return hand.landmarks[knuckles].mean(axis=0)
+        with _stderr_lock:
+            _stderr_users -= 1
+            if _stderr_users == 0:
+                os.dup2(_stderr_saved, 2)
+                os.close(_stderr_saved)
+                _stderr_saved = None

@@ -2,8 +2,10 @@
 
 EXIF orientation is applied (coordinates are pixels of the upright picture); grayscale, palette,
 16-bit and transparent images become 8-bit RGB; huge images are decoded at a reduced size (JPEG's own
-draft mode, so memory stays bounded) and every coordinate is scaled back to the full-size frame.
-Any unreadable file becomes one :class:`~locator.errors.UserError` line.
+draft mode) and every coordinate is scaled back to the full-size frame. Memory stays bounded for every
+format: the size is read from the header first, and a picture that cannot be decoded at a reduced size
+is refused when its full decode would pass :data:`MAX_DECODE_BYTES`. Pillow's process-wide limits are
+left as they are. Any unreadable file becomes one :class:`~locator.errors.ImageError` line.
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import UserError
+from .errors import ImageError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 # The picture we keep in memory (and annotate) is at most this many pixels on its longer side.
 WORKING_SIDE = 4096
-# Refuse pictures larger than this many pixels outright (Pillow's guard against decompression bombs).
-MAX_PIXELS = 400_000_000
+# A picture whose full decode would take more memory than this is refused, unless its format can be
+# decoded at a reduced size (JPEG); Pillow's own guard (MAX_IMAGE_PIXELS) refuses larger ones of any kind.
+MAX_DECODE_BYTES = 256 * 2**20  # about 89 megapixels of RGB
+DRAFT_FORMATS = {"JPEG"}
 
 
 @dataclass(frozen=True)
@@ -40,35 +44,49 @@ class Photo:
 
 def read_photo(source: Path | bytes, max_side: int = WORKING_SIDE) -> Photo:
     """Open a file (or an upload's bytes) as an upright 8-bit RGB picture, or raise a one-line
-    :class:`UserError` saying what is wrong with it (the caller names the file)."""
+    :class:`ImageError` saying what is wrong with it (the caller names the file)."""
     if isinstance(source, bytes):
         if not source:
-            raise UserError("empty file (0 bytes)")
+            raise ImageError("empty file (0 bytes)")
         opened = io.BytesIO(source)
     else:
         if not source.exists():
-            raise UserError("no such file")
+            raise ImageError("no such file")
         if source.is_dir():
-            raise UserError("is a folder, not an image")
+            raise ImageError("is a folder, not an image")
         if source.stat().st_size == 0:
-            raise UserError("empty file (0 bytes)")
+            raise ImageError("empty file (0 bytes)")
         opened = source
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked below, per format
             with Image.open(opened) as image:
                 full_size = _oriented_size(image)
-                image.draft("RGB", (max_side, max_side))  # JPEG decodes at 1/2, 1/4, 1/8 if it can
+                if image.format in DRAFT_FORMATS:
+                    image.draft("RGB", (max_side, max_side))  # JPEG decodes at 1/2, 1/4, 1/8 if it can
+                else:
+                    _check_decode_size(image)
                 image = ImageOps.exif_transpose(image)
                 rgb = _to_rgb8(image)
     except UnidentifiedImageError:
-        raise UserError("not an image, or a format this tool cannot read") from None
+        raise ImageError("not an image, or a format this tool cannot read") from None
     except Image.DecompressionBombError:
-        raise UserError(f"image too large (over {MAX_PIXELS // 1_000_000} megapixels)") from None
+        raise ImageError(f"image too large (over {2 * Image.MAX_IMAGE_PIXELS // 1_000_000} megapixels)") from None
     except (OSError, SyntaxError, ValueError) as error:
-        raise UserError(f"truncated or corrupt image ({error})") from None
+        raise ImageError(f"truncated or corrupt image ({error})") from None
     return Photo(_shrink(rgb, max_side), full_size)
+
+
+def _check_decode_size(image: Image.Image) -> None:
+    """Refuse a picture whose full decode would pass :data:`MAX_DECODE_BYTES` (read from the header)."""
+    width, height = image.size
+    bands = max(len(image.getbands()), 3)  # it becomes RGB
+    bytes_per_band = 2 if image.mode.startswith("I;16") else 4 if image.mode in ("I", "F") else 1
+    needed = width * height * bands * bytes_per_band
+    if needed > MAX_DECODE_BYTES:
+        raise ImageError(f"image too large to read as {image.format}: {width}x{height} would take "
+                         f"{needed // 2**20} MB (at most {MAX_DECODE_BYTES // 2**20} MB; save it as JPEG or "
+                         "make it smaller)")
 
 
 def _oriented_size(image: Image.Image) -> tuple[int, int]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .detector import HandDetector
+from .detector import PhotoDetector
 from .errors import UserError
 from .hands import LocatedHand, locate_hand
 from .images import Photo, read_photo
@@ -34,7 +34,7 @@ class PhotoResult:
                 "hands": [hand.to_json() for hand in self.hands]}
 
 
-def locate_in_photo(photo: Photo, detector: HandDetector, mirrored: bool = False) -> list[LocatedHand]:
+def locate_in_photo(photo: Photo, detector: PhotoDetector, mirrored: bool = False) -> list[LocatedHand]:
     """Detect on a shrunk copy, then place everything in the full-size frame of the photo."""
     height, width = photo.rgb.shape[:2]
     shrink = min(1.0, DETECTION_SIDE / max(height, width))
@@ -46,7 +46,7 @@ def locate_in_photo(photo: Photo, detector: HandDetector, mirrored: bool = False
     return [locate_hand(hand.scaled(to_full), mirrored) for hand in detector.detect(small)]
 
 
-def analyse_photo(source: Path | bytes, detector: HandDetector, mirrored: bool = False,
+def analyse_photo(source: Path | bytes, detector: PhotoDetector, mirrored: bool = False,
                   label: str | None = None) -> PhotoResult:
     """Read and locate one photo (a path, or an upload's bytes named by ``label``); a bad file becomes
     ``error`` instead of an exception."""

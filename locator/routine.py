@@ -16,13 +16,18 @@ from typing import Literal, Mapping, Sequence
 
 import numpy as np
 
+from .catalogue import BY_CODE
 from .geometry import Landmark
 from .hands import Handedness, LocatedHand
-from .steps import Step
+from .steps import PRESETS, Step, expand
 
 # A press counts when a pressing fingertip of the other hand is this close to the target point, in hand
-# sizes (wrist to middle knuckle, ~8-10 cm on an adult): about 1 cm, the width of a fingertip.
-PRESS_RADIUS = 0.12
+# sizes (wrist to middle knuckle, ~8-10 cm on an adult): at least about 1 cm, the width of a fingertip,
+# and never less than the ring of any point the routine targets (where 80% of the labels fall,
+# cross-validated: see Acupoint.radius), so a press on the real point is not refused for the rule's doubt.
+FINGERTIP_RADIUS = 0.12
+PRESS_RADIUS = max(FINGERTIP_RADIUS, *(BY_CODE[step.target].radius for entries in PRESETS.values()
+                                       for step in expand(entries) if step.target))
 PRESSING_TIPS = (Landmark.THUMB_TIP, Landmark.INDEX_TIP)
 
 # A target hand whose wrist and knuckles moved more than this (hand sizes, mean) since the last update is
@@ -263,6 +268,11 @@ def _prompt(step: Step, target_hand: LocatedHand | None, hands: Sequence[Located
         return f"Show the back of your {step.hand} hand"
     if moved.get(step.hand, False):
         return "Hold still"
+    doubt = target_hand.point(step.target).unplaceable if step.target else None
+    if doubt and not on_target:  # the locator cannot place this point on the hand as it is held
+        if "thumb" in doubt:
+            return f"Spread the thumb of your {step.hand} hand away from the index finger"
+        return f"Hold your {step.hand} hand open and flat toward the camera"
     if step.target is None and not on_target:
         return f"Work the fingers of your {step.hand} hand with your other hand"
     return None

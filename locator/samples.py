@@ -13,6 +13,7 @@ import hashlib
 import os
 import sys
 import urllib.request
+from importlib import resources
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -20,11 +21,10 @@ from typing import Callable
 from tqdm import tqdm
 
 from locator.errors import UserError
+from locator.outputs import write_atomically
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MANIFEST = REPO_ROOT / "samples" / "manifest.tsv"
-DEFAULT_DEST = REPO_ROOT / "samples" / "photos"
-SHARED_MIRROR = REPO_ROOT.parent / "shared" / "hands" / "images"
+DEFAULT_MANIFEST = Path(str(resources.files("locator.sample_set") / "manifest.tsv"))  # shipped in the package
+DEST_ENV = "LOCATOR_SAMPLES_DIR"      # the page's sample folder: where `samples` puts the photos
 MIRROR_ENV = "LOCATOR_SAMPLES_MIRROR"
 SOURCE_BASE_URL = "https://raw.githubusercontent.com"
 # Only unedited copies can be re-made from their source; edited ones need a mirror.
@@ -88,14 +88,22 @@ def load_manifest(path: Path = DEFAULT_MANIFEST) -> list[SamplePhoto]:
 
 
 def default_mirror() -> Path | None:
-    """The mirror to use when none is given: $LOCATOR_SAMPLES_MIRROR, else the shared folder next to the repo."""
+    """The mirror to use when none is given: $LOCATOR_SAMPLES_MIRROR, else none."""
     configured = os.environ.get(MIRROR_ENV)
     if configured:
         mirror = Path(configured)
         if not mirror.is_dir():
             raise UserError(f"{MIRROR_ENV}={configured} is not a folder")
         return mirror
-    return SHARED_MIRROR if SHARED_MIRROR.is_dir() else None
+    return None
+
+
+def default_dest() -> Path:
+    """The folder to fill when none is given: $LOCATOR_SAMPLES_DIR."""
+    configured = os.environ.get(DEST_ENV)
+    if not configured:
+        raise UserError(f"no destination folder: pass --to DIR or set {DEST_ENV}")
+    return Path(configured)
 
 
 def fetch(
@@ -181,24 +189,13 @@ def _fetch_one(
             f"{origin} has checksum {actual_sha256[:16]}, expected {photo.sha256[:16]}; not written",
         ))
         return
-    _write_atomically(target, data)
+    write_atomically(target, data)
     report.copied.append(photo.filename)
 
 
 def _file_sha256(path: Path) -> str:
     with open(path, "rb") as existing:
         return hashlib.file_digest(existing, "sha256").hexdigest()
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write via a side file so an interrupted run never leaves a half-written photo."""
-    part_path = target.with_name(f".{target.name}.part")
-    try:
-        part_path.write_bytes(data)
-        os.replace(part_path, target)
-    except BaseException:
-        part_path.unlink(missing_ok=True)
-        raise
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -212,12 +209,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
-        "--to", type=Path, default=DEFAULT_DEST, metavar="DIR",
-        help="folder to fill (default: samples/photos in the repository)",
+        "--to", type=Path, default=None, metavar="DIR",
+        help=f"folder to fill (default: ${DEST_ENV}, the page's sample folder)",
     )
     parser.add_argument(
         "--from", dest="mirror", type=Path, default=None, metavar="MIRROR",
-        help=f"folder holding the photos (default: ${MIRROR_ENV}, else ../shared/hands/images next to the repository)",
+        help=f"folder holding the photos (default: ${MIRROR_ENV})",
     )
     parser.add_argument(
         "--download", action="store_true",
@@ -233,10 +230,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     """Run `samples`: 0 when every photo is in place, 1 when any failed."""
     mirror = args.mirror if args.mirror is not None else default_mirror()
+    dest = args.to if args.to is not None else default_dest()
     photo_count = len(load_manifest())
     with tqdm(total=photo_count, unit="photo", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
         report = fetch(
-            args.to, mirror, progress=lambda photo: bar.update(1),
+            dest, mirror, progress=lambda photo: bar.update(1),
             allow_download=args.download, overwrite=args.overwrite,
         )
     print(report.summary())

@@ -20,6 +20,7 @@ import numpy as np
 
 from .geometry import hand_size
 from .hands import DetectedHand
+from .matching import gap, pair_nearest
 
 # Tuned with ``python -m locator bench`` (steadiness section) at 30 frames/s: on a still hand with
 # sensor-like noise the smoothed marker spread is about 0.26 of the raw one, and a hand moving steadily
@@ -114,21 +115,10 @@ class HandSmoother:
         return out
 
     def _match(self, hands: list[DetectedHand], sizes: list[float]) -> list[_Track | None]:
-        """Greedy nearest-wrist matching within the same label (few hands: greedy is exact enough)."""
-        pairs = []
-        for i, (hand, size) in enumerate(zip(hands, sizes)):
-            limit = self.max_jump * size
-            wx, wy = hand.landmarks[0]
-            for j, track in enumerate(self._tracks):
-                if track.label != hand.label:
-                    continue
-                gap = math.hypot(wx - track.wrist[0], wy - track.wrist[1])
-                if gap <= limit:
-                    pairs.append((gap, i, j))
+        """Each hand's track: same detector label, nearest wrist within ``max_jump`` hand sizes."""
+        costs = [[gap(hand.landmarks[:1], track.wrist[None], size) if track.label == hand.label else math.inf
+                  for track in self._tracks] for hand, size in zip(hands, sizes)]
         assignment: list[_Track | None] = [None] * len(hands)
-        used_tracks: set[int] = set()
-        for gap, i, j in sorted(pairs):
-            if assignment[i] is None and j not in used_tracks:
-                assignment[i] = self._tracks[j]
-                used_tracks.add(j)
+        for i, j in pair_nearest(costs, self.max_jump):
+            assignment[i] = self._tracks[j]
         return assignment

@@ -15,6 +15,8 @@ from locator.errors import UserError
 from locator.images import read_photo
 from locator.photos import analyse_photo
 
+pytestmark = pytest.mark.model
+
 
 def run_locate(*args: str) -> tuple[int, list[dict], str]:
     """The command line as a user runs it, in its own process."""
@@ -149,3 +151,50 @@ def test_same_file_name_in_two_folders_keeps_both(tmp_path, hand_photo):
 def test_read_photo_errors_are_single_lines(tmp_path):
     with pytest.raises(UserError, match="is a folder"):
         read_photo(tmp_path)
+
+
+def test_a_bad_model_leaves_an_earlier_json_file_as_it_was(tmp_path, hand_photo):
+    """The model loads before any output is opened, and outputs replace files only when complete."""
+    earlier = tmp_path / "points.jsonl"
+    earlier.write_text('{"kept": true}\n')
+    broken = tmp_path / "broken.task"
+    broken.write_bytes(b"not a model")
+    for extra in ([], ["--overwrite"]):
+        result = subprocess.run([sys.executable, "-m", "locator", "locate", str(hand_photo), "--json",
+                                 str(earlier), "--model", str(broken), *extra],
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert earlier.read_text() == '{"kept": true}\n'
+    fresh = tmp_path / "new.jsonl"
+    result = subprocess.run([sys.executable, "-m", "locator", "locate", str(hand_photo), "--json", str(fresh),
+                             "--model", str(broken)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and not fresh.exists()  # no empty file to block the next run
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_huge_png_is_refused_from_its_header_without_a_process_wide_change(tmp_path):
+    """A PNG cannot be decoded at a reduced size: past the memory bound it is refused before decoding."""
+    before = Image.MAX_IMAGE_PIXELS
+    huge = tmp_path / "huge.png"
+    Image.new("RGB", (12000, 9000)).save(huge, compress_level=1)  # 324 MB decoded, a few hundred kB on disk
+    with pytest.raises(UserError, match="image too large to read as PNG: 12000x9000"):
+        read_photo(huge)
+    assert Image.MAX_IMAGE_PIXELS == before
+
+
+def test_bad_label_files_name_the_entry_and_the_problem(tmp_path, shared_hands, capsys):
+    entry = {"image": "palm_right_03_gt.jpg", "hands": [
+        {"hand": "right", "facing": "palm", "scale": 150.0, "points": {"PC8": [10, 20], "XX99": [1, 2]}}]}
+    cases = {
+        "unknown.json": ({"images": [entry]}, "entry 1 (palm_right_03_gt.jpg): hand 1: unknown point code 'XX99'"),
+        "no-scale.json": ({"images": [{**entry, "hands": [{**entry["hands"][0], "scale": "big"}]}]},
+                          "hand 1: 'scale' must be a positive number"),
+        "no-hands.json": ({"images": [{"image": "a.jpg"}]}, "entry 1 (a.jpg): no 'hands' list"),
+        "not-json.json": ("{", "not a labels file"),
+    }
+    for name, (content, message) in cases.items():
+        path = tmp_path / name
+        path.write_text(content if isinstance(content, str) else json.dumps(content))
+        code = main(["evaluate", "--labels", str(path), "--images", str(shared_hands / "images")])
+        err = capsys.readouterr().err
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, (name, err)

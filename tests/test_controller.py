@@ -184,7 +184,7 @@ def test_status_says_when_the_camera_stopped_and_counts_again_after_a_restart():
 def test_only_the_target_hand_shows_the_target():
     """The step wants the right palm; only the left palm is in view: its Laogong is drawn small and grey
     like every other point, not as a target."""
-    from locator.overlay import point_colour
+    from locator.catalogue import BY_CODE
 
     left = left_palm()
     controller = LiveController(lambda: FakePipeline([left]))
@@ -196,7 +196,7 @@ def test_only_the_target_hand_shows_the_target():
     def pc8_drawn_bright() -> bool:
         out = controller.process(black.copy(), now)
         patch = out[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int)
-        return bool((np.abs(patch - point_colour("PC8")).max(axis=1) < 40).any())
+        return bool((np.abs(patch - BY_CODE["PC8"].colour).max(axis=1) < 40).any())
 
     now = 1.0
     assert controller.status(now).view is None

@@ -9,10 +9,13 @@ import pytest
 
 from locator import bench
 from locator.cli import main
-from locator.detector import HandDetector
+from locator.detector import DetectorOptions, HandDetector, VideoHandDetector
 from locator.images import read_photo
 from locator.live import LivePipeline, LiveResult, draw
 from locator.photos import analyse_photo
+from locator.synthetic_video import HandVideo
+
+pytestmark = pytest.mark.model
 
 PHOTO = "palm_left_07.jpg"  # a 640x480 webcam-like frame of an open palm
 FRAME_MS = 33
@@ -33,7 +36,7 @@ def image_mode(photo_path):
 @pytest.fixture(scope="module")
 def video(photo_path, image_mode):
     photo = read_photo(photo_path)
-    return bench.TestVideo(photo.rgb, image_mode.hands[0].landmarks / photo.scale, (640, 480))
+    return HandVideo(photo.rgb, image_mode.hands[0].landmarks / photo.scale, (640, 480))
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +80,7 @@ def test_two_hands_in_one_frame_are_both_tracked_and_kept_apart(video):
 
 def test_a_second_hand_is_picked_up_soon_after_it_appears_and_dropped_when_it_leaves(video):
     n = 90  # one hand, then two, then one (thirds)
-    with LivePipeline(search_every=10) as live:
+    with LivePipeline(VideoHandDetector(DetectorOptions(search_every=10))) as live:
         counts = [len(live.process(video.mixed(k, n), k * FRAME_MS).hands) for k in range(n)]
     appear, leave = n // 3, 2 * n // 3
     assert all(c == 1 for c in counts[3:appear])

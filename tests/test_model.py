@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from locator.detector import DEFAULT_MODEL, HandDetector, resolve_model_path
-from locator.errors import UserError
+from locator.detector import DetectorOptions, HandDetector, Landmarker, resolve_model_path, shipped_model
+from locator.errors import ModelError
+
+pytestmark = pytest.mark.model
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -21,26 +23,28 @@ def recorded_sha256() -> str:
 
 
 def test_shipped_model_matches_recorded_checksum():
-    assert hashlib.sha256(DEFAULT_MODEL.read_bytes()).hexdigest() == recorded_sha256()
+    assert shipped_model().resolve() == (MODELS / "hand_landmarker.task").resolve()
+    assert hashlib.sha256(shipped_model().read_bytes()).hexdigest() == recorded_sha256()
 
 
 def test_shipped_model_loads_in_image_and_video_mode():
     for video in (False, True):
-        with HandDetector(video=video) as detector:
-            assert detector.model_path == DEFAULT_MODEL
+        with Landmarker(video=video) as landmarker:
+            assert landmarker.model_path == shipped_model()
 
 
 def test_model_path_option_and_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("LOCATOR_MODEL", str(tmp_path / "elsewhere.task"))
-    with pytest.raises(UserError, match="hand model not found"):
+    with pytest.raises(ModelError, match="hand model not found"):
         resolve_model_path()
-    assert resolve_model_path(DEFAULT_MODEL) == DEFAULT_MODEL
+    assert resolve_model_path(shipped_model()) == shipped_model()
     broken = tmp_path / "broken.task"
     broken.write_bytes(b"not a model")
-    with pytest.raises(UserError, match="cannot load hand model"):
-        HandDetector(broken)
+    with pytest.raises(ModelError, match="cannot load hand model"):
+        HandDetector(DetectorOptions(model=broken))
 
 
+@pytest.mark.download
 def test_model_rebuilds_byte_for_byte_from_the_registry_wheel():
     """Runs the build script end to end (it downloads the mediapipe 0.10.21 wheel with pip)."""
     result = subprocess.run([sys.executable, str(MODELS / "build_model.py"), "--check"],

@@ -363,3 +363,13 @@ def test_the_summary_reads_as_plain_english_when_nothing_was_done():
     from locator.routine import Summary
     assert Summary(0, 6, 6, 0.0).sentence() == "You finished 0 of 6 steps, skipped 6, with no massage seen."
     assert Summary(1, 0, 1, 1.2).sentence() == "You finished 1 of 1 steps, and massaged for 1 second in all."
+
+
+def test_a_point_the_locator_cannot_place_asks_for_a_flat_open_hand():
+    curled = hand("left", "palm")
+    landmarks = curled.landmarks.copy()
+    landmarks[Landmark.MIDDLE_MCP] = landmarks[Landmark.WRIST] + 0.3 * (landmarks[Landmark.MIDDLE_MCP]
+                                                                        - landmarks[Landmark.WRIST])
+    squashed = LocatedHand("left", 0.9, "palm", 0.9, landmarks, locate_points(landmarks, "palm"))
+    assert not squashed.point("PC8").placeable
+    assert new_routine().update([squashed], 0.1).prompt == "Hold your left hand open and flat toward the camera"

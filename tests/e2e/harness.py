@@ -173,6 +173,12 @@ class StreamlitServer:
                 return int(line.split()[1]) / 1024
         raise RuntimeError("no VmRSS line")
 
+    def product_tracebacks(self) -> list[str]:
+        """The tracebacks in the log that pass through the product (app.py or locator/). Streamlit 1.67
+        logs one of its own when a tab closes during a stream (starlette's WebSocketDisconnected)."""
+        blocks = self.log_path.read_text(errors="replace").split("Traceback (most recent call last):")[1:]
+        return [block for block in blocks if "app.py" in block or "/locator/" in block]
+
     def log(self, last_chars: int = 6000) -> str:
         """The tail of the server's combined stdout/stderr."""
         text = self.log_path.read_text(errors="replace")

@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from locator.bench import background
+from locator.synthetic_video import background
 from locator.detector import HandDetector
 from locator.geometry import Landmark as L
 from locator.geometry import hand_size

@@ -7,7 +7,7 @@ from PIL import Image
 
 from locator.detector import HandDetector
 from locator.hands import locate_hand
-from locator.overlay import point_colour
+from locator.catalogue import BY_CODE
 
 from .harness import (APP, chromium_page, close_to, loopback_network_namespace, read_video_pixels,
                       start_stream, streamlit_server, wait_for, write_y4m)
@@ -39,7 +39,7 @@ def test_live_markers_sit_where_the_locator_puts_them(tmp_path, shared_hands):
         def markers_visible() -> bool:
             seen.append(read_video_pixels(page, points, radius=1))
             return bool(seen[-1].pixels) and all(
-                close_to(rgb, point_colour(code), 70) for (code, _), rgb in zip(targets, seen[-1].pixels))
+                close_to(rgb, BY_CODE[code].colour, 70) for (code, _), rgb in zip(targets, seen[-1].pixels))
 
         wait_for(page, markers_visible, timeout_s=15)
 
@@ -54,5 +54,5 @@ def test_live_markers_sit_where_the_locator_puts_them(tmp_path, shared_hands):
     last = seen[-1]
     assert (last.width, last.height) == (640, 480), last
     for (code, xy), rgb in zip(targets, last.pixels):
-        assert close_to(rgb, point_colour(code), 70), f"{code} at {xy}: saw {rgb}, want {point_colour(code)}"
-        assert not close_to(shown[xy[1], xy[0]], point_colour(code), 70), f"{code}: the photo itself matches"
+        assert close_to(rgb, BY_CODE[code].colour, 70), f"{code} at {xy}: saw {rgb}, want {BY_CODE[code].colour}"
+        assert not close_to(shown[xy[1], xy[0]], BY_CODE[code].colour, 70), f"{code}: the photo itself matches"
