@@ -22,6 +22,7 @@ from locator.images import find_images
 from locator.live import LivePipeline, draw
 from locator.overlay import TargetAnnotator, annotate_photo, draw_text, encode_png
 from locator.photos import PhotoResult, analyse_photo
+from locator.sharing import DetectionPool
 from locator.routine import (DOCTOR_CONFIRMATION, PRESETS, SAFETY_CHECKS, Routine, RoutineView,
                              SafetyDecision, decide_safety)
 from locator.webrtc_testing import apply_loopback_ice_patch
@@ -188,9 +189,17 @@ class LiveSession:
         self.frames += 1
 
 
+@st.cache_resource
+def detection_pool() -> DetectionPool | None:
+    """Worker processes detecting hands for every viewer of this server (host setting
+    ``LOCATOR_DETECT_WORKERS``; 0 detects in the page process)."""
+    return DetectionPool.from_environment()
+
+
 def live_session() -> LiveSession:
     if "live_session" not in st.session_state:
-        st.session_state.live_session = LiveSession(LivePipeline())
+        pool = detection_pool()
+        st.session_state.live_session = LiveSession(LivePipeline(pool.video_detector() if pool else None))
     return st.session_state.live_session
 
 

@@ -281,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--photo", type=Path, default=DEFAULT_PHOTO, help="the still hand (640x480 photo)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="host setting for the page server (repeatable), e.g. LOCATOR_DETECT_WORKERS=2")
+    parser.add_argument("--log-dir", type=Path, help="keep the page servers' logs here")
     args = parser.parse_args(argv)
     if not args.photo.is_file():
         parser.error(f"no photo at {args.photo} (give --photo PATH)")
@@ -296,9 +297,9 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         with loopback_network_namespace(), sync_playwright() as pw:
             for n in (int(v) for v in args.viewers.split(",") if v):
-                rows.append(measure(pw, args, n, y4m, centres, folder))
+                rows.append(measure(pw, args, n, y4m, centres, args.log_dir or folder))
                 print_table(rows[-1:])
-            series = churn(pw, args, y4m, centres, folder) if args.churn else []
+            series = churn(pw, args, y4m, centres, args.log_dir or folder) if args.churn else []
     print(f"\nload average after: {Path('/proc/loadavg').read_text().strip()}")
     print_table(rows)
     if series:
