@@ -10,12 +10,14 @@ import json
 import os
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
+from locator.admission import LiveLimits, ViewerSlots
 from locator.catalogue import BY_CODE, CATALOGUE, Acupoint
 from locator.detector import HandDetector
 from locator.images import find_images
@@ -196,6 +198,22 @@ def detection_pool() -> DetectionPool | None:
     return DetectionPool.from_environment()
 
 
+@st.cache_resource
+def live_limits() -> LiveLimits:
+    """The host's settings for the live view (``LOCATOR_MAX_VIEWERS``, ``LOCATOR_VIEWER_FPS``)."""
+    return LiveLimits.from_environment()
+
+
+@st.cache_resource
+def viewer_slots() -> ViewerSlots:
+    """Who is in the live view of this server, at most the host's ``LOCATOR_MAX_VIEWERS``."""
+    return ViewerSlots(live_limits().max_viewers)
+
+
+def viewer_id() -> str:
+    return st.session_state.setdefault("viewer_id", uuid.uuid4().hex)
+
+
 def live_session() -> LiveSession:
     if "live_session" not in st.session_state:
         pool = detection_pool()
@@ -230,7 +248,9 @@ def cleared_to_start() -> SafetyDecision | None:
 
 
 def step_panel(session: LiveSession) -> None:
-    """The current step, refreshed twice a second from what the video thread left."""
+    """The current step, refreshed twice a second from what the video thread left (which also renews
+    this viewer's slot while the page is open)."""
+    viewer_slots().renew(viewer_id())
     with session.lock:
         view, routine = session.view, session.routine
         fps, frames = session.fps, session.frames
@@ -287,6 +307,12 @@ def routine_controls(session: LiveSession) -> None:
 def live_mode() -> None:
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+    limits = live_limits()
+    if not viewer_slots().claim(viewer_id()):
+        st.header("Live: find the points on your hand")
+        st.warning(limits.busy_message())
+        st.button("Try again")
+        return
     session = live_session()
     session.selfie = st.sidebar.toggle("Selfie view (mirrored)", value=True, key="selfie")
     session.show_fps = st.sidebar.toggle("Show frame rate", value=True, key="show_fps")
@@ -299,8 +325,7 @@ def live_mode() -> None:
             st.session_state["live"]._last_rendered_run_count = None
         webrtc_streamer(
             key="live", mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": []},
-            media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480}},
-                                      "audio": False},
+            media_stream_constraints=limits.camera_constraints(),
             video_frame_callback=lambda frame: _video_frame(session, frame),
             async_processing=True,  # the worker takes the newest frame and drops the ones it missed
         )
@@ -326,6 +351,7 @@ def main() -> None:
     mode = st.sidebar.radio("Mode", ["Live routine", "Photo"], key="mode")
     st.sidebar.caption(DISCLAIMER)
     if mode == "Photo":
+        viewer_slots().release(viewer_id())
         photo_mode()
     else:
         live_mode()

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .admission import host_number
 from .detector import DetectorOptions
 from .hands import DetectedHand
 
@@ -134,10 +135,10 @@ class DetectionPool:
     def from_environment(cls, environ=os.environ) -> "DetectionPool | None":
         """The host's setting: ``LOCATOR_DETECT_WORKERS`` (default: one per core this process may use;
         0: no pool, detect in the page process), ``LOCATOR_DETECT_WAIT_MS`` (default 30)."""
-        workers = int(environ.get(WORKERS_ENV) or len(os.sched_getaffinity(0)))
-        if workers <= 0:
+        workers = host_number(environ, WORKERS_ENV, int, len(os.sched_getaffinity(0)))
+        if workers == 0:
             return None
-        return cls(workers, wait_ms=float(environ.get(WAIT_ENV) or WAIT_MS))
+        return cls(workers, wait_ms=host_number(environ, WAIT_ENV, float, WAIT_MS))
 
     @property
     def workers(self) -> int:
