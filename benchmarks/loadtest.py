@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.e2e.harness import (APP, CHROMIUM, CHROMIUM_FLAGS, WEBRTC_IFRAME, loopback_network_namespace,
+from tests.e2e.harness import (APP, WEBRTC_IFRAME, launch_chromium, loopback_network_namespace,
                                streamlit_server, wait_for, write_y4m)
 
 DEFAULT_PHOTO = Path(__file__).resolve().parents[2] / "shared" / "hands" / "images" / "palm_left_07.jpg"
@@ -122,8 +122,7 @@ class Viewer:
     """One headless Chromium (its own browser process) showing the page, counting distinct frames."""
 
     def __init__(self, playwright, y4m: Path, url: str, centres):
-        args = [*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={y4m}"]
-        self.browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        self.browser = launch_chromium(playwright, y4m)
         self.page = self.browser.new_page(viewport={"width": 1280, "height": 1024})
         self.page.goto(url, wait_until="commit", timeout=90_000)
         self.frame = self.page.frame_locator(WEBRTC_IFRAME)
@@ -202,6 +201,7 @@ class Row:
     cpu_cores: float
     rss_mb: float
     misread: int  # presented frames whose stamp decoded to no camera frame (should stay near 0)
+    presented: float  # frames/s the viewers' <video> presented, repeats included (all viewers together)
 
 
 @contextmanager
@@ -232,7 +232,8 @@ def measure(pw, args, n: int, y4m: Path, centres, log_dir: Path) -> Row:
         window = t1 - t0
         return Row(n, [(a.changes - b.changes) / window for a, b in zip(after, before)],
                    [a.first_frame_s for a in after], (cpu1 - cpu0) / window, rss,
-                   sum(a.invalid - b.invalid for a, b in zip(after, before)))
+                   sum(a.invalid - b.invalid for a, b in zip(after, before)),
+                   sum(a.frames - b.frames for a, b in zip(after, before)) / window)
 
 
 def churn(pw, args, y4m: Path, centres, log_dir: Path) -> list[float]:
@@ -255,12 +256,12 @@ def churn(pw, args, y4m: Path, centres, log_dir: Path) -> list[float]:
 
 def print_table(rows: list[Row], out=sys.stdout) -> None:
     print(f"{'viewers':>7}  {'distinct fps per viewer':<34}{'total':>6}  {'min':>5}  {'server CPU':>10}  "
-          f"{'RSS MB':>6}  {'misread':>7}  first frame s (each viewer)", file=out)
+          f"{'RSS MB':>6}  {'shown/s':>7}  {'misread':>7}  first frame s (each viewer)", file=out)
     for row in rows:
         each = " ".join(f"{f:4.1f}" for f in row.fps)
         firsts = " ".join("lost" if s is None else f"{s:.1f}" for s in row.first_frame_s)
         print(f"{row.viewers:>7}  {each:<34}{sum(row.fps):6.1f}  {min(row.fps):5.1f}  "
-              f"{row.cpu_cores:8.2f} c  {row.rss_mb:6.0f}  {row.misread:7d}  {firsts}", file=out)
+              f"{row.cpu_cores:8.2f} c  {row.rss_mb:6.0f}  {row.presented:7.1f}  {row.misread:7d}  {firsts}", file=out)
 
 
 def parse_cpus(text: str) -> set[int]:

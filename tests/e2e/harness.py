@@ -381,3 +381,11 @@ def read_video_pixels(page, points: Sequence[tuple[int, int]], radius: int = 0) 
         {"points": [list(map(int, p)) for p in points], "radius": int(radius)},
     )
     return VideoPixels(data["width"], data["height"], [tuple(p) for p in data["pixels"]])
+
+
+def launch_chromium(playwright, y4m_path, *, executable_path: str = CHROMIUM, extra_args: Sequence[str] = ()):
+    """One more headless Chromium (its own browser process, a fresh profile) under a running sync
+    Playwright, its camera fed from `y4m_path`: for several viewers at once (two browsers do not share
+    cookies, unlike two tabs of `chromium_page`). Close it with `.close()`."""
+    args = [*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={Path(y4m_path).resolve()}", *extra_args]
+    return playwright.chromium.launch(executable_path=executable_path, headless=True, args=args)
