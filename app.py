@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from locator.admission import LiveLimits, ViewerSlots
+from locator.admission import LiveSettings, ViewerSlots
 from locator.catalogue import BY_CODE, CATALOGUE, Acupoint
 from locator.detector import HandDetector
 from locator.images import find_images
@@ -199,15 +199,16 @@ def detection_pool() -> DetectionPool | None:
 
 
 @st.cache_resource
-def live_limits() -> LiveLimits:
-    """The host's settings for the live view (``LOCATOR_MAX_VIEWERS``, ``LOCATOR_VIEWER_FPS``)."""
-    return LiveLimits.from_environment()
+def live_settings() -> LiveSettings:
+    """The host's settings for the live view (``LOCATOR_MAX_VIEWERS``, ``LOCATOR_VIEWER_FPS``,
+    ``LOCATOR_ICE_SERVERS``)."""
+    return LiveSettings.from_environment()
 
 
 @st.cache_resource
 def viewer_slots() -> ViewerSlots:
     """Who is in the live view of this server, at most the host's ``LOCATOR_MAX_VIEWERS``."""
-    return ViewerSlots(live_limits().max_viewers)
+    return ViewerSlots(live_settings().max_viewers)
 
 
 def viewer_id() -> str:
@@ -307,10 +308,10 @@ def routine_controls(session: LiveSession) -> None:
 def live_mode() -> None:
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-    limits = live_limits()
+    settings = live_settings()
     if not viewer_slots().claim(viewer_id()):
         st.header("Live: find the points on your hand")
-        st.warning(limits.busy_message())
+        st.warning(settings.busy_message())
         st.button("Try again")
         return
     session = live_session()
@@ -324,8 +325,8 @@ def live_mode() -> None:
         if "live" in st.session_state:
             st.session_state["live"]._last_rendered_run_count = None
         webrtc_streamer(
-            key="live", mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": []},
-            media_stream_constraints=limits.camera_constraints(),
+            key="live", mode=WebRtcMode.SENDRECV, rtc_configuration=settings.rtc_configuration(),
+            media_stream_constraints=settings.camera_constraints(),
             video_frame_callback=lambda frame: _video_frame(session, frame),
             async_processing=True,  # the worker takes the newest frame and drops the ones it missed
         )

@@ -7,6 +7,9 @@ Host settings (the server's environment, never the page):
 * ``LOCATOR_VIEWER_FPS``: the frame rate each viewer's camera is asked for (default: the camera's own).
   The server decodes, draws and re-encodes every frame a camera sends, so with many viewers a lower rate
   per viewer is the equal share that keeps every video going (measure it: ``./run loadtest``).
+* ``LOCATOR_ICE_SERVERS``: STUN/TURN servers for WebRTC as JSON, e.g.
+  ``[{"urls": ["turn:turn.example.org:3478"], "username": "locator", "credential": "..."}]`` (default none:
+  viewers on the same network reach the server directly; viewers outside it need a TURN server).
 
 A viewer holds a slot by a lease that the open page renews (twice a second); a closed tab stops
 renewing, and its slot frees itself after ``LEASE_S``.
@@ -14,6 +17,7 @@ renewing, and its slot frees itself after ``LEASE_S``.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -23,6 +27,7 @@ from .errors import UserError
 
 MAX_VIEWERS_ENV = "LOCATOR_MAX_VIEWERS"
 VIEWER_FPS_ENV = "LOCATOR_VIEWER_FPS"
+ICE_SERVERS_ENV = "LOCATOR_ICE_SERVERS"
 MAX_VIEWERS = 4
 LEASE_S = 15.0
 BUSY_MESSAGE = ("The live view is busy: every place is taken ({limit} at a time). Please try again in a few "
@@ -43,17 +48,37 @@ def host_number(environ, name: str, kind, default):
     return value
 
 
+def ice_servers_setting(text: str) -> tuple:
+    """``LOCATOR_ICE_SERVERS``: a JSON list of objects, each with ``urls``."""
+    if not text.strip():
+        return ()
+    try:
+        servers = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UserError(f"the host setting {ICE_SERVERS_ENV} is not JSON: {error}") from None
+    if not isinstance(servers, list) or not all(isinstance(s, dict) and "urls" in s for s in servers):
+        raise UserError(f"the host setting {ICE_SERVERS_ENV} must be a JSON list of objects with \"urls\"")
+    return tuple(servers)
+
+
 @dataclass(frozen=True)
-class LiveLimits:
+class LiveSettings:
     """The host's settings for the live view."""
 
     max_viewers: int = MAX_VIEWERS   # 0: no limit
     viewer_fps: float | None = None  # None: the camera's own rate
+    ice_servers: tuple = ()          # RTCIceServer dicts
 
     @classmethod
-    def from_environment(cls, environ=os.environ) -> "LiveLimits":
+    def from_environment(cls, environ=os.environ) -> "LiveSettings":
         fps = host_number(environ, VIEWER_FPS_ENV, float, None)
-        return cls(host_number(environ, MAX_VIEWERS_ENV, int, MAX_VIEWERS), fps or None)
+        return cls(host_number(environ, MAX_VIEWERS_ENV, int, MAX_VIEWERS), fps or None,
+                   ice_servers_setting(environ.get(ICE_SERVERS_ENV, "")))
+
+    def rtc_configuration(self) -> dict:
+        """``rtc_configuration`` for streamlit-webrtc (both ends): the host's ICE servers, else none at all
+        (streamlit-webrtc would otherwise add a public STUN server)."""
+        return {"iceServers": [dict(server) for server in self.ice_servers]}
 
     def camera_constraints(self) -> dict:
         """``media_stream_constraints`` for streamlit-webrtc: 640x480 video, at ``viewer_fps`` if set."""

@@ -1,8 +1,10 @@
 """Admission to the live view: slots held by renewed leases, the host's settings, the camera constraints."""
 
+import json
+
 import pytest
 
-from locator.admission import LiveLimits, ViewerSlots
+from locator.admission import LiveSettings, ViewerSlots
 from locator.errors import UserError
 
 
@@ -39,12 +41,22 @@ def test_no_limit_admits_everyone():
 
 
 def test_host_settings():
-    assert LiveLimits.from_environment({}) == LiveLimits(4, None)
-    limits = LiveLimits.from_environment({"LOCATOR_MAX_VIEWERS": "1", "LOCATOR_VIEWER_FPS": "12"})
-    assert limits == LiveLimits(1, 12.0)
+    assert LiveSettings.from_environment({}) == LiveSettings(4, None)
+    assert LiveSettings().rtc_configuration() == {"iceServers": []}
+    limits = LiveSettings.from_environment({"LOCATOR_MAX_VIEWERS": "1", "LOCATOR_VIEWER_FPS": "12"})
+    assert limits == LiveSettings(1, 12.0)
     assert limits.camera_constraints()["video"]["frameRate"] == {"ideal": 12.0, "max": 12.0}
-    assert "frameRate" not in LiveLimits().camera_constraints()["video"]
+    assert "frameRate" not in LiveSettings().camera_constraints()["video"]
     assert "(1 at a time)" in limits.busy_message() and "Photo" in limits.busy_message()
     for bad in ("many", "-1"):
         with pytest.raises(UserError, match="LOCATOR_MAX_VIEWERS"):
-            LiveLimits.from_environment({"LOCATOR_MAX_VIEWERS": bad})
+            LiveSettings.from_environment({"LOCATOR_MAX_VIEWERS": bad})
+
+
+def test_ice_servers_setting():
+    turn = {"urls": ["turn:127.0.0.1:3478"], "username": "locator", "credential": "secret"}
+    settings = LiveSettings.from_environment({"LOCATOR_ICE_SERVERS": json.dumps([turn])})
+    assert settings.rtc_configuration() == {"iceServers": [turn]}
+    for bad in ("turn:127.0.0.1", '{"urls": "turn:x"}', '[{"url": "turn:x"}]'):
+        with pytest.raises(UserError, match="LOCATOR_ICE_SERVERS"):
+            LiveSettings.from_environment({"LOCATOR_ICE_SERVERS": bad})

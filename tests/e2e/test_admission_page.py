@@ -6,7 +6,7 @@ import re
 import numpy as np
 from PIL import Image
 
-from locator.admission import LiveLimits
+from locator.admission import LiveSettings
 
 from .harness import (APP, chromium_page, loopback_network_namespace, press_start, read_video_pixels,
                       streamlit_server, wait_for, webrtc_button, write_y4m)
@@ -28,7 +28,7 @@ def test_the_viewer_past_the_limit_is_told_the_live_view_is_busy(tmp_path, share
         second = first.context.new_page()   # another tab: another session of the page
         second.goto(server.url)
         second.get_by_text(BUSY).wait_for(timeout=60_000)
-        assert LiveLimits(1).busy_message().replace("**", "") in second.get_by_text(BUSY).inner_text()
+        assert LiveSettings(1).busy_message().replace("**", "") in second.get_by_text(BUSY).inner_text()
         assert not second.locator("iframe[title*='streamlit_webrtc']").count()
         assert read_video_pixels(first, [(10, 10)]).width == 640   # the first viewer's video goes on
 
