@@ -3,23 +3,28 @@
 Locations follow the WHO Standard Acupuncture Point Locations (2008), summarised in our own words. Every
 rule is a pure function from the ``(21, 2)`` landmarks to one image point, written as an affine
 combination of landmarks (weights summing to one, checked by :func:`locator.hands.rule_weights`), so it
-follows the hand through rotation, scaling and mirroring. The numbers in the rules were tuned on the
-development labels in ``shared/hands/acupoints-dev.json``; ``python -m locator evaluate`` measures them.
+follows the hand through rotation, scaling and mirroring. Each rule is a small family of readable shapes
+whose numbers are fitted on the development labels (``shared/hands/acupoints-dev.json``) by
+``python -m locator fit`` and kept in ``fitted_rules.json``; ``python -m locator evaluate`` measures
+them, in sample and cross-validated by person.
 
 Everything the product knows about a point lives in its entry: names, face, location and how-to text,
-cautions and contraindications, marker colour, group, the short label on the picture, and the rule. The
-overlay, the routine, the evaluation and the page read the entries; adding a point is one edit here.
+cautions and contraindications, marker colour, group, the short label on the picture, and the rule with
+its ring radius from the fit. The overlay, the routine, the evaluation and the page read the entries;
+adding a point: its families and its entry here, its labels, then re-run the fit.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Literal
 
 import numpy as np
 
+from .fitting import Combination, Family, Term
 from .geometry import Landmark as L
-from .geometry import lerp
 
 Face = Literal["palm", "back"]
 Facing = Literal["palm", "back", "side"]
@@ -43,6 +48,7 @@ class Acupoint:
     group: str                  # meridian or family of points: evaluation totals and the legend use it
     colour: RGB                 # of the marker; points of one group share it
     contraindications: frozenset[Contraindication] = frozenset()  # when a routine must leave it out
+    radius: float = 0.0  # hand sizes: 80% of development labels fall this close, cross-validated
     reachable_from_both_faces: bool = False
     short_label: str = ""  # what the picture writes beside the marker; the code and name if empty
 
@@ -61,63 +67,121 @@ class Acupoint:
         return facing == self.face or self.reachable_from_both_faces
 
 
+# Each rule below is a family of readable shapes, fitted by ``python -m locator fit`` (see
+# :mod:`locator.fitting`) on the development labels: the command chooses a family per point by
+# cross-validation over people and writes the coefficients, with the 80% error radius, to
+# ``fitted_rules.json``, which this module reads. The families are listed simplest first.
+
+
+def at(landmark: L) -> Combination:
+    return {landmark: 1.0}
+
+
+def mid(a: L, b: L) -> Combination:
+    return {a: 0.5, b: 0.5}
+
+
+def toward(name: str, head: Combination, tail: Combination) -> Term:
+    return Term(name, head, tail)
+
+
 # --- LI4 Hegu -------------------------------------------------------------------------------------
 # WHO: on the dorsum of the hand, radial to the midpoint of the second metacarpal bone. Between the 1st
 # and 2nd metacarpals; with thumb and index pressed together, the top of the muscle bulge.
-# The rule follows the 2nd metacarpal alone: a point part-way from the index knuckle toward the wrist,
-# moved to the thumb side by a multiple of the index-middle knuckle gap (the hand's own sideways unit,
-# which foreshortens with the hand). It lands about a third of the way up the metacarpal and a fifth of a
-# hand size to its thumb side. The thumb is left out on purpose: the labelled points keep their place
-# beside the index bone whether the thumb is spread or pressed to the index finger, and a rule that
-# followed the thumb's knuckle missed the pressed-thumb hand by 0.16 hand sizes.
-HEGU_ALONG_METACARPAL = 0.41   # fraction of index knuckle -> wrist
-HEGU_TOWARD_THUMB = 0.86       # index-middle knuckle gaps, away from the middle finger
-
-
-def hegu(landmarks: np.ndarray) -> np.ndarray:
-    on_metacarpal = lerp(landmarks[L.INDEX_MCP], landmarks[L.WRIST], HEGU_ALONG_METACARPAL)
-    return on_metacarpal + HEGU_TOWARD_THUMB * (landmarks[L.INDEX_MCP] - landmarks[L.MIDDLE_MCP])
-
+# Start at the index knuckle; move along the 2nd metacarpal toward the wrist and sideways, away from the
+# middle finger, by the index-middle knuckle gap (the hand's own sideways unit, which foreshortens with
+# the hand). The richer shapes also follow the thumb's base (CMC joint) and knuckle, which bound the
+# space between the 1st and 2nd metacarpals.
+_ALONG_INDEX_BONE = toward("along the 2nd metacarpal", at(L.WRIST), at(L.INDEX_MCP))
+_AWAY_FROM_MIDDLE = toward("away from the middle knuckle", at(L.INDEX_MCP), at(L.MIDDLE_MCP))
+_TO_THUMB_BASE = toward("toward the thumb's base", at(L.THUMB_CMC), at(L.INDEX_MCP))
+_TO_THUMB_KNUCKLE = toward("toward the thumb's knuckle", at(L.THUMB_MCP), at(L.INDEX_MCP))
+HEGU_FAMILIES = (
+    Family("index bone", at(L.INDEX_MCP), (_ALONG_INDEX_BONE, _AWAY_FROM_MIDDLE)),
+    Family("index bone and thumb base", at(L.INDEX_MCP), (_ALONG_INDEX_BONE, _AWAY_FROM_MIDDLE, _TO_THUMB_BASE)),
+    Family("between the 1st and 2nd metacarpals", at(L.INDEX_MCP), (_TO_THUMB_KNUCKLE, _TO_THUMB_BASE)),
+)
 
 # --- PC8 Laogong ----------------------------------------------------------------------------------
 # WHO: on the palm, in the depression between the 2nd and 3rd metacarpal bones, proximal to the
 # metacarpophalangeal joints; where the tip of the middle finger rests when making a fist.
-# Between the index and middle knuckles, moved a little toward the wrist.
-LAOGONG_TOWARD_INDEX = 0.5     # 0 = on the middle knuckle, 1 = on the index knuckle
-LAOGONG_TOWARD_WRIST = 0.125   # fraction of the knuckle line -> wrist
-
-
-def laogong(landmarks: np.ndarray) -> np.ndarray:
-    knuckles = lerp(landmarks[L.MIDDLE_MCP], landmarks[L.INDEX_MCP], LAOGONG_TOWARD_INDEX)
-    return lerp(knuckles, landmarks[L.WRIST], LAOGONG_TOWARD_WRIST)
-
+# Between the index and middle knuckles, moved toward the wrist (and sideways by the knuckle gap).
+_INDEX_MIDDLE = mid(L.INDEX_MCP, L.MIDDLE_MCP)
+_TO_WRIST = toward("toward the wrist", at(L.WRIST), _INDEX_MIDDLE)
+LAOGONG_FAMILIES = (
+    Family("knuckles toward the wrist", _INDEX_MIDDLE,
+           (_TO_WRIST, toward("toward the index knuckle", at(L.INDEX_MCP), at(L.MIDDLE_MCP)))),
+    Family("knuckles toward the wrist and thumb base", _INDEX_MIDDLE,
+           (_TO_WRIST, toward("toward the index knuckle", at(L.INDEX_MCP), at(L.MIDDLE_MCP)),
+            toward("toward the thumb's base", at(L.THUMB_CMC), _INDEX_MIDDLE))),
+)
 
 # --- EX-UE9 Baxie (the four finger webs) ----------------------------------------------------------
 # On the back of the hand, at the margin of each web between two adjacent fingers, where the web skin
 # meets the dorsum (proximal to the border of the web): 1 thumb-index, 2 index-middle, 3 middle-ring,
 # 4 ring-little. MediaPipe's knuckle landmarks sit at the joint centres, well behind the web margin, so
-# the webs are placed part-way from the mid-point of two knuckles toward the mid-point of the next joints.
-WEB_TOWARD_NEXT_JOINTS = 0.35  # fraction of (knuckle mid-point -> middle-joint mid-point)
-# The thumb-index web spans the long gap between the thumb's knuckle and the index knuckle.
-THUMB_WEB_TOWARD_INDEX = 0.40  # 0 = thumb knuckle, 1 = index knuckle
-THUMB_WEB_DISTAL = 0.10        # fraction of (that point -> mid-point of thumb IP and index PIP)
+# a web starts at the mid-point of two knuckles and moves along the two proximal phalanges (toward the
+# mid-point of the next joints); the richer shape also moves across the gap and toward the wrist.
 
 
-def _web_between(first_mcp: L, second_mcp: L) -> Callable[[np.ndarray], np.ndarray]:
-    """Rule for the web between two fingers, given their knuckles (the next joint is index + 1)."""
+def web_families(first_mcp: L, second_mcp: L) -> tuple[Family, ...]:
+    """Rule shapes for the web between two fingers, given their knuckles (the next joint is index + 1)."""
+    knuckles = mid(first_mcp, second_mcp)
+    along = toward("along the proximal phalanges", mid(L(first_mcp + 1), L(second_mcp + 1)), knuckles)
+    return (
+        Family("toward the next joints", knuckles, (along,)),
+        Family("phalanges, gap and wrist", knuckles,
+               (along, toward("across the gap", at(first_mcp), at(second_mcp)),
+                toward("toward the wrist", at(L.WRIST), knuckles))),
+    )
 
-    def web(landmarks: np.ndarray) -> np.ndarray:
-        knuckles = lerp(landmarks[first_mcp], landmarks[second_mcp], 0.5)
-        next_joints = lerp(landmarks[first_mcp + 1], landmarks[second_mcp + 1], 0.5)
-        return lerp(knuckles, next_joints, WEB_TOWARD_NEXT_JOINTS)
 
-    return web
+# The thumb-index web spans the long gap between the thumb's knuckle and the index knuckle; its margin
+# moves with the thumb's spread, which the richer shape follows through the thumb's own bones.
+_TOWARD_INDEX = toward("toward the index knuckle", at(L.INDEX_MCP), at(L.THUMB_MCP))
+THUMB_WEB_FAMILIES = (
+    Family("thumb and index knuckles", at(L.THUMB_MCP),
+           (_TOWARD_INDEX, toward("toward the thumb and index middle joints",
+                                  mid(L.THUMB_IP, L.INDEX_PIP), at(L.THUMB_MCP)))),
+    Family("thumb and index bones", at(L.THUMB_MCP),
+           (_TOWARD_INDEX, toward("along the thumb", at(L.THUMB_IP), at(L.THUMB_MCP)),
+            toward("along the index finger", at(L.INDEX_PIP), at(L.INDEX_MCP)),
+            toward("toward the thumb's base", at(L.THUMB_CMC), at(L.THUMB_MCP)))),
+)
+
+FAMILIES: dict[str, tuple[Family, ...]] = {
+    "LI4": HEGU_FAMILIES,
+    "PC8": LAOGONG_FAMILIES,
+    "EX-UE9-1": THUMB_WEB_FAMILIES,
+    "EX-UE9-2": web_families(L.INDEX_MCP, L.MIDDLE_MCP),
+    "EX-UE9-3": web_families(L.MIDDLE_MCP, L.RING_MCP),
+    "EX-UE9-4": web_families(L.RING_MCP, L.PINKY_MCP),
+}
+FITTED_RULES = Path(__file__).with_name("fitted_rules.json")  # written by ``python -m locator fit``
 
 
-def thumb_index_web(landmarks: np.ndarray) -> np.ndarray:
-    margin = lerp(landmarks[L.THUMB_MCP], landmarks[L.INDEX_MCP], THUMB_WEB_TOWARD_INDEX)
-    distal = lerp(landmarks[L.THUMB_IP], landmarks[L.INDEX_PIP], 0.5)
-    return lerp(margin, distal, THUMB_WEB_DISTAL)
+@dataclass(frozen=True, eq=False)
+class FittedRule:
+    """A fitted rule: fixed weights of the 21 landmarks (they sum to one)."""
+
+    weights: np.ndarray
+
+    def __call__(self, landmarks: np.ndarray) -> np.ndarray:
+        return self.weights @ landmarks
+
+
+_FITTED = json.loads(FITTED_RULES.read_text())["points"] if FITTED_RULES.exists() else {}
+
+
+def fitted(code: str) -> dict:
+    """The catalogue fields that come from the fit: the rule (chosen family, fitted coefficients) and the
+    radius of the ring that holds 80% of the development labels under cross-validation. A point not yet
+    fitted (just added) sits at its first family's origin, with no ring, until the fit is re-run."""
+    entry = _FITTED.get(code, {"family": FAMILIES[code][0].name, "radius": 0.0,
+                               "coefficients": {term.name: 0.0 for term in FAMILIES[code][0].terms}})
+    family = next(f for f in FAMILIES[code] if f.name == entry["family"])
+    coefficients = [entry["coefficients"][term.name] for term in family.terms]
+    return {"rule": FittedRule(family.weights(coefficients)), "radius": entry["radius"]}
 
 
 # The four webs in order, by code: the fingers each lies between (the routine names them too).
@@ -143,7 +207,7 @@ CATALOGUE: tuple[Acupoint, ...] = (
         cautions=("Traditionally avoided in pregnancy: skip this point if you are pregnant.",
                   _NO_BROKEN_SKIN),
         contraindications=frozenset({"pregnancy"}),
-        rule=hegu, group="Large Intestine meridian", colour=ORANGE,
+        **fitted("LI4"), group="Large Intestine meridian", colour=ORANGE,
     ),
     Acupoint(
         code="PC8", pinyin="Laogong", hanzi="劳宫", english="Palace of Toil", face="palm",
@@ -151,22 +215,17 @@ CATALOGUE: tuple[Acupoint, ...] = (
                   "wrist side of the knuckles: where the tip of the middle finger lands in a fist."),
         how_to_press="Knead in small circles with the other thumb, gentle to moderate, 15-30 seconds.",
         cautions=(_NO_BROKEN_SKIN,),
-        rule=laogong, group="Pericardium meridian", colour=CYAN,
+        **fitted("PC8"), group="Pericardium meridian", colour=CYAN,
     ),
     *(
         Acupoint(
             code=code, pinyin="Baxie", hanzi="八邪", english=f"Eight Pathogens {number}",
             face="back", location=_WEB_WHERE.format(between), how_to_press=_WEB_HOW,
-            cautions=(_NO_BROKEN_SKIN,), rule=rule, group="EX-UE9 Baxie (finger webs)", colour=MAGENTA,
-            reachable_from_both_faces=True,
+            cautions=(_NO_BROKEN_SKIN,), **fitted(code), group="EX-UE9 Baxie (finger webs)",
+            colour=MAGENTA, reachable_from_both_faces=True,
             short_label=str(number),  # four webs side by side: full names would overlap
         )
-        for number, (code, between), rule in zip((1, 2, 3, 4), FINGER_WEBS.items(), (
-            thumb_index_web,
-            _web_between(L.INDEX_MCP, L.MIDDLE_MCP),
-            _web_between(L.MIDDLE_MCP, L.RING_MCP),
-            _web_between(L.RING_MCP, L.PINKY_MCP),
-        ))
+        for number, (code, between) in enumerate(FINGER_WEBS.items(), start=1)
     ),
 )
 

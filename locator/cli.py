@@ -1,4 +1,4 @@
-"""The command line: ``python -m locator {locate,evaluate,samples,bench} ...``.
+"""The command line: ``python -m locator {locate,evaluate,fit,samples,bench} ...``.
 
 Each sub-command registers itself with ``set_defaults(run=...)``; ``run(args)`` returns the exit code.
 A :class:`~locator.errors.UserError` anywhere becomes one line on stderr and exit code 2, never a
@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _register_locate(commands)
     _register_evaluate(commands)
+    _register_fit(commands)
     samples.register(commands)
     bench.register(commands)
     args = parser.parse_args(argv)
@@ -187,23 +188,74 @@ def _register_evaluate(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_run_evaluate)
 
 
-def _run_evaluate(args: argparse.Namespace) -> int:
-    from .detector import HandDetector
-    from .evaluate import evaluate, load_labels
+def _photo_locator(detector):
+    """``locate(path) -> hands`` for the labelled photos; a photo that cannot be read stops the run."""
     from .photos import analyse_photo
+
+    def locate(path: Path):
+        result = analyse_photo(path, detector)
+        if result.error:
+            raise ImageError(f"{path}: {result.error}")
+        return result.hands
+
+    return locate
+
+
+def _labels_and_images(args: argparse.Namespace) -> list[dict]:
+    from .evaluate import load_labels
 
     labels = load_labels(args.labels)
     if not args.images.is_dir():
         raise UserError(f"--images {args.images}: not a folder")
-    with HandDetector(DetectorOptions(model=args.model)) as detector:
-        def locate(path: Path):
-            result = analyse_photo(path, detector)
-            if result.error:
-                raise ImageError(f"{path}: {result.error}")
-            return result.hands
+    return labels
 
-        report = evaluate(labels, args.images, locate, sorted(args.images.glob(args.negatives)))
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from .detector import HandDetector
+    from .evaluate import evaluate
+
+    labels = _labels_and_images(args)
+    with HandDetector(DetectorOptions(model=args.model)) as detector:
+        report = evaluate(labels, args.images, _photo_locator(detector), sorted(args.images.glob(args.negatives)))
     print(report.format())
     if args.json:
         write_atomically(args.json, (json.dumps(report.to_json(), indent=1) + "\n").encode())
     return 0
+
+
+# --- fit ------------------------------------------------------------------------------------------
+
+def _register_fit(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "fit", help="fit the acupoint rules to hand-marked labels (a developer tool)",
+        description="Choose and fit every rule's family on the labels, cross-validated by person; print "
+                    "the constants and whether they equal the shipped ones (locator/fitted_rules.json).")
+    parser.add_argument("--labels", type=Path, required=True, metavar="FILE")
+    parser.add_argument("--images", type=Path, required=True, metavar="DIR")
+    parser.add_argument("--write", action="store_true", help="write the constants into the package")
+    add_model_option(parser)
+    parser.set_defaults(run=_run_fit)
+
+
+def _run_fit(args: argparse.Namespace) -> int:
+    from .catalogue import FITTED_RULES
+    from .detector import HandDetector
+    from .evaluate import fit_rules
+    from .fitting import same_constants
+
+    labels = _labels_and_images(args)
+    with HandDetector(DetectorOptions(model=args.model)) as detector:
+        fitted = fit_rules(labels, args.images, _photo_locator(detector), args.labels.name)
+    for code, point in fitted["points"].items():
+        terms = ", ".join(f"{value:+.4f} x {name}" for name, value in point["coefficients"].items())
+        cv = point["cross_validated"]
+        print(f"{code}: {point['family']}: {terms}; 80% ring {point['radius']:.3f};"
+              f" cross-validated PCK@0.10 {cv['pck@0.10']:.2f}, median {cv['median']:.3f} (n {cv['n']})")
+    if args.write:
+        write_atomically(FITTED_RULES, (json.dumps(fitted, indent=1, ensure_ascii=False) + "\n").encode())
+        print(f"written to {FITTED_RULES}")
+        return 0
+    same = FITTED_RULES.exists() and same_constants(json.loads(FITTED_RULES.read_text())["points"],
+                                                    fitted["points"])
+    print(f"{FITTED_RULES.name}: {'the same constants' if same else 'DIFFERENT from these (use --write)'}")
+    return 0 if same else 1

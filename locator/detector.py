@@ -51,6 +51,19 @@ SEARCH_EVERY = 10
 HANDOVER_TOLERANCE = 0.25
 
 
+class Closeable:
+    """``with`` support for objects holding native resources (MediaPipe graphs): ``close()`` on leaving."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
 class PhotoDetector(Protocol):
     """Finds hands in one still picture."""
 
@@ -99,7 +112,7 @@ def resolve_model_path(model: str | os.PathLike | None = None) -> Path:
     return path
 
 
-class Landmarker:
+class Landmarker(Closeable):
     """One MediaPipe HandLandmarker graph in IMAGE or VIDEO mode, returning hands in pixels.
 
     MediaPipe graphs are not re-entrant: one caller at a time.
@@ -126,12 +139,6 @@ class Landmarker:
         except (RuntimeError, ValueError, OSError) as error:
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise ModelError(f"cannot load hand model {self.model_path}: {first_line}") from None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def close(self) -> None:
         self._graph.close()
@@ -169,7 +176,7 @@ def hands_from_result(result, width: int, height: int) -> list[DetectedHand]:
     return hands
 
 
-class HandDetector:
+class HandDetector(Closeable):
     """Photos: MediaPipe in IMAGE mode, with a second look at overlapping tiles when nothing is found.
 
     >>> with HandDetector() as detector:            # doctest: +SKIP
@@ -181,12 +188,6 @@ class HandDetector:
         self.max_hands = options.max_hands
         self._landmarker = Landmarker(options)
         self.model_path = self._landmarker.model_path
-
-    def __enter__(self) -> "HandDetector":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def close(self) -> None:
         self._landmarker.close()
@@ -212,7 +213,7 @@ class HandDetector:
         return sorted(found, key=lambda h: -h.label_score)[: self.max_hands]
 
 
-class VideoHandDetector:
+class VideoHandDetector(Closeable):
     """Video: MediaPipe in VIDEO mode, tracking frame to frame instead of searching every frame.
 
     With ``num_hands=2`` MediaPipe runs its palm detector on every frame in which it tracks fewer than two
@@ -239,12 +240,6 @@ class VideoHandDetector:
         self._frames_with_one = 0
         self._tracker_synced = False   # the tracker followed the hand on the previous frame
         self._last_hands: list[DetectedHand] = []
-
-    def __enter__(self) -> "VideoHandDetector":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def close(self) -> None:
         self._tracker.close()

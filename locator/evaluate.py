@@ -1,8 +1,10 @@
 """Accuracy against hand-marked acupoint labels (the format of ``shared/hands/acupoints-dev.json``).
 
 For each point code: the share of labelled points the locator puts within 0.05, 0.10 and 0.20 hand sizes
-(PCK), and the median normalised error; plus hands found and missed, left/right and palm/back agreement,
-and hands reported on photos that show none. The hand size is the labels' own ``scale`` (wrist to middle
+(PCK), and the median normalised error, in sample (the shipped rules, fitted on these labels) and
+cross-validated by person (the fit re-run without each person, scored on that person); how often a point
+is withheld as not placeable; hands found and missed, left/right and palm/back agreement, and hands
+reported on photos that show none. The hand size is the labels' own ``scale`` (wrist to middle
 knuckle), so the measure does not depend on what the detector thinks.
 """
 
@@ -12,17 +14,17 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from .catalogue import CATALOGUE, Acupoint
+from .catalogue import CATALOGUE, FAMILIES, Acupoint
 from .errors import LabelsError
+from .fitting import PCK_THRESHOLDS, Sample, fit_point, ring_radius, summarise, to_json
 from .geometry import Landmark
 from .hands import LocatedHand
 from .matching import gap, pair_nearest
 
-PCK_THRESHOLDS = (0.05, 0.10, 0.20)
 # A labelled hand and a found hand are the same hand if wrist and middle knuckle are this close (mean,
 # in hand sizes).
 MATCH_LIMIT = 0.5
@@ -30,9 +32,29 @@ MATCH_LIMIT = 0.5
 REFERENCES = {"wrist": Landmark.WRIST, "mcp3": Landmark.MIDDLE_MCP}
 
 
+GROUP_SIZES = Counter(point.group for point in CATALOGUE)
+GROUP_OF = {point.code: point.group for point in CATALOGUE}
+
+
+def _pooled(errors: dict[str, list]) -> dict[str, list]:
+    """Per point, plus a total per group of several points (the four webs), in name order."""
+    pooled = dict(errors)
+    for code in sorted(errors):
+        group = GROUP_OF[code]
+        if GROUP_SIZES[group] > 1:
+            pooled.setdefault(f"{group} (all {GROUP_SIZES[group]})", []).extend(errors[code])
+    return dict(sorted(pooled.items()))
+
+
 @dataclass
 class Report:
+    """In-sample errors (the shipped rules) and cross-validated ones (the fit re-run without each
+    person), per labelled point; whether each labelled point was placeable; the decisions' agreement."""
+
     errors: dict[str, list[float]] = field(default_factory=dict)  # code -> normalised errors
+    cross_validated: dict[str, list[float]] = field(default_factory=dict)
+    placeable: dict[str, list[bool]] = field(default_factory=dict)
+    radius: dict[str, float] = field(default_factory=dict)
     hands_labelled: int = 0
     hands_found: int = 0
     handedness_agree: int = 0
@@ -41,18 +63,27 @@ class Report:
     negative_hands: int = 0
     missed: list[str] = field(default_factory=list)
 
-    def pck(self, code: str, threshold: float) -> float:
-        errors = np.asarray(self.errors[code])
-        return float(np.mean(errors <= threshold)) if errors.size else float("nan")
-
-    def median(self, code: str) -> float:
-        return float(np.median(self.errors[code])) if self.errors[code] else float("nan")
+    def unplaceable_summary(self) -> dict:
+        """How often ``placeable: false`` fires on labelled points, and the cross-validated errors of the
+        points it withholds against those it places."""
+        flags = np.concatenate([self.placeable[c] for c in sorted(self.placeable)]) if self.placeable else []
+        errors = np.concatenate([self.cross_validated[c] for c in sorted(self.placeable)]) \
+            if self.placeable else np.zeros(0)
+        flags = np.asarray(flags, dtype=bool)
+        return {"points": int(flags.size), "unplaceable": int((~flags).sum()),
+                "withheld": summarise(errors[~flags]), "placed": summarise(errors[flags])}
 
     def to_json(self) -> dict:
         return {
-            "points": {code: {"n": len(errors), "median": round(self.median(code), 4),
-                              **{f"pck@{t:.2f}": round(self.pck(code, t), 4) for t in PCK_THRESHOLDS}}
-                       for code, errors in self.errors.items()},
+            "points": {code: summarise(errors) for code, errors in _pooled(self.errors).items()},
+            "cross_validated": {code: {**summarise(errors), **({"radius": self.radius[code]}
+                                                               if code in self.radius else {})}
+                                for code, errors in _pooled(self.cross_validated).items()},
+            "cross_validated_placed": {
+                code: summarise(errors) for code, errors in _pooled({
+                    code: [e for e, placed in zip(errors, self.placeable[code]) if placed]
+                    for code, errors in self.cross_validated.items()}).items()},
+            "placeable": self.unplaceable_summary(),
             "hands_labelled": self.hands_labelled, "hands_found": self.hands_found,
             "handedness_agree": self.handedness_agree, "facing_agree": self.facing_agree,
             "negative_images": self.negative_images, "hands_on_negatives": self.negative_hands,
@@ -60,14 +91,30 @@ class Report:
         }
 
     def format(self) -> str:
-        lines = [f"{'point':<18}{'n':>4}" + "".join(f"{f'PCK@{t:.2f}':>10}" for t in PCK_THRESHOLDS)
-                 + f"{'median':>9}"]
-        for code in self.errors:
-            lines.append(f"{code:<18}{len(self.errors[code]):>4}"
-                         + "".join(f"{self.pck(code, t):>10.2f}" for t in PCK_THRESHOLDS)
-                         + f"{self.median(code):>9.3f}")
+        figures = self.to_json()
+        width = max(len(code) for code in figures["points"]) + 2 if figures["points"] else 18
+        header = f"{'point':<{width}}{'n':>4}" + "".join(f"{f'PCK@{t:.2f}':>10}" for t in PCK_THRESHOLDS) \
+            + f"{'median':>9}"
+        lines = []
+        for title, table, extra in (("in sample (the shipped rules on the labels they were fitted on)",
+                                     figures["points"], False),
+                                    ("cross-validated by person (refitted without the held-out person)",
+                                     figures["cross_validated"], True),
+                                    ("cross-validated, on the points placed (placeable: true)",
+                                     figures["cross_validated_placed"], False)):
+            lines += [title + ":", header + (f"{'80% ring':>10}" if extra else "")]
+            for code, row in table.items():
+                lines.append(f"{code:<{width}}{row['n']:>4}" + "".join(f"{row[f'pck@{t:.2f}']:>10.2f}"
+                                                                  for t in PCK_THRESHOLDS)
+                             + f"{row['median']:>9.3f}" + (f"{row['radius']:>10.3f}" if 'radius' in row else ""))
         found = max(self.hands_found, 1)
+        doubt = figures["placeable"]
         lines += [
+            f"placeable: false on {doubt['unplaceable']} of {doubt['points']} labelled points;"
+            f" cross-validated median error of those withheld {doubt['withheld'].get('median', float('nan')):.3f},"
+            f" of those placed {doubt['placed'].get('median', float('nan')):.3f}"
+            f" (PCK@0.10 {doubt['withheld'].get('pck@0.10', float('nan')):.2f} vs"
+            f" {doubt['placed'].get('pck@0.10', float('nan')):.2f})",
             f"hands found: {self.hands_found} of {self.hands_labelled} labelled"
             + (f" (missed: {', '.join(self.missed)})" if self.missed else ""),
             f"left/right agreement: {self.handedness_agree}/{self.hands_found}"
@@ -136,32 +183,64 @@ def match(labelled: list[dict], found: list[LocatedHand]) -> list[tuple[dict, Lo
     return [(label, found[pairs[i]] if i in pairs else None) for i, label in enumerate(labelled)]
 
 
-def evaluate(labels: list[dict], images_dir: Path, locate: Callable[[Path], list[LocatedHand]],
-             negatives: Iterable[Path] = ()) -> Report:
-    """Run ``locate`` on every labelled photo (and the no-hand photos) and score it."""
-    report = Report()
+def labelled_hands(labels: list[dict], images_dir: Path, locate: Callable[[Path], list[LocatedHand]]
+                   ) -> Iterator[tuple[str, str, dict, LocatedHand | None]]:
+    """(photo#number, group, label, found hand or None) for every labelled hand. The group is the photo's
+    person, or the photo itself when no person is given (cross-validation keeps a group on one side)."""
     for entry in labels:
         found = locate(images_dir / entry["image"])
         for number, (label, hand) in enumerate(match(entry["hands"], found), start=1):
-            report.hands_labelled += 1
-            if hand is None:
-                report.missed.append(f"{entry['image']}#{number}")
-                continue
-            report.hands_found += 1
-            report.handedness_agree += hand.handedness == label["hand"]
-            report.facing_agree += hand.facing == label["facing"]
-            group_sizes = Counter(point.acupoint.group for point in hand.points)
-            for code, xy in label["points"].items():
-                if code in REFERENCES:
-                    continue
-                point = hand.point(code)
-                error = float(np.linalg.norm(np.subtract(xy, point.xy))) / label["scale"]
-                report.errors.setdefault(code, []).append(error)
-                if group_sizes[point.acupoint.group] > 1:  # a family of points also gets a total
-                    total = f"{point.acupoint.group} (all {group_sizes[point.acupoint.group]})"
-                    report.errors.setdefault(total, []).append(error)
+            yield f"{entry['image']}#{number}", entry.get("person") or entry["image"], label, hand
+
+
+def sample(group: str, label: dict, hand: LocatedHand) -> Sample:
+    """A labelled hand as the fit sees it: the detector's landmarks and the marked acupoints."""
+    targets = {code: np.asarray(xy, dtype=float) for code, xy in label["points"].items()
+               if code not in REFERENCES}
+    return Sample(hand.landmarks, label["scale"], group, targets,
+                  frozenset(code for code in targets if not hand.point(code).placeable))
+
+
+def evaluate(labels: list[dict], images_dir: Path, locate: Callable[[Path], list[LocatedHand]],
+             negatives: Iterable[Path] = ()) -> Report:
+    """Run ``locate`` on every labelled photo (and the no-hand photos) and score it, in sample and
+    cross-validated by person (the fit re-run with each person held out)."""
+    report = Report()
+    samples = []
+    for name, group, label, hand in labelled_hands(labels, images_dir, locate):
+        report.hands_labelled += 1
+        if hand is None:
+            report.missed.append(name)
+            continue
+        report.hands_found += 1
+        report.handedness_agree += hand.handedness == label["hand"]
+        report.facing_agree += hand.facing == label["facing"]
+        samples.append(sample(group, label, hand))
+        for code, xy in samples[-1].targets.items():
+            point = hand.point(code)
+            report.errors.setdefault(code, []).append(float(np.linalg.norm(xy - point.xy)) / label["scale"])
+            report.placeable.setdefault(code, []).append(point.placeable)
+    for code in FAMILIES:
+        if code in report.errors:
+            fitted = fit_point(code, FAMILIES[code], samples)
+            report.cross_validated[code] = list(fitted.cross_validated)
+            report.radius[code] = ring_radius(fitted)
     for path in negatives:
         report.negative_images += 1
         report.negative_hands += len(locate(path))
     report.errors = dict(sorted(report.errors.items()))
     return report
+
+
+def fit_rules(labels: list[dict], images_dir: Path, locate: Callable[[Path], list[LocatedHand]],
+              labels_name: str) -> dict:
+    """Every catalogue point with labels, its family chosen and fitted on all labelled hands: the content
+    of ``fitted_rules.json`` (what the catalogue reads, and the figures behind it)."""
+    samples = [sample(group, label, hand) for _, group, label, hand in labelled_hands(labels, images_dir, locate)
+               if hand is not None]
+    points = {code: to_json(fit_point(code, families, samples)) for code, families in FAMILIES.items()
+              if any(code in s.targets for s in samples)}
+    return {"note": f"Written by `python -m locator fit` from {labels_name}; do not edit by hand. Per point: "
+                    "the chosen rule family and its coefficients (see catalogue.py), the radius in hand "
+                    "sizes holding 80% of the labels under cross-validation by person, and the figures.",
+            "points": points}

@@ -6,6 +6,7 @@ No I/O, no UI, no MediaPipe: the detector adapter produces :class:`DetectedHand`
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -13,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 from .catalogue import CATALOGUE, Acupoint, Facing
-from .geometry import chirality, hand_size, palm_tilt, thumb_lift
+from .geometry import Landmark, chirality, hand_size, palm_tilt, thumb_lift
 
 Handedness = Literal["left", "right"]
 
@@ -26,6 +27,23 @@ THUMB_LIFT_CAP = 3.0
 # Below this |cos| between palm normal and the camera axis (about 73 degrees of tilt) the hand is seen
 # edge-on: neither the palm nor the back is really toward the camera.
 SIDE_TILT = 0.3
+
+# When the landmarks' geometry is compressed the rules, fitted on flat hands, put points in the wrong
+# place; such a hand gets ``placeable: false`` with a reason instead of confident markers. The limits lie
+# just outside what the 40 labelled development hands show (all clear, flat hands):
+# - foreshortened or curled: the palm's width (index to little knuckle) is more than this many hand sizes
+#   (the hand's length, wrist to middle knuckle, shrinks when the hand points at the camera or the
+#   fingers curl over); at most 0.85 on the development hands, 0.89 and 3.2 on the gripping hands of
+#   back_right_06_gt and back_right_05_gt.
+FORESHORTENED_WIDTH = 0.87
+# - a thumb pressed to the index finger: the thumb's and the index finger's proximal phalanges within
+#   this many degrees of parallel; the thumb-index web is then folded shut and its margin is not where
+#   the rule puts it (development hands under 6 degrees: the three with the largest thumb-web errors).
+THUMB_PRESSED_DEGREES = 6.0
+THUMB_PRESSED_COSINE = math.cos(math.radians(THUMB_PRESSED_DEGREES))
+THUMB_WEB = "EX-UE9-1"
+_PLACEMENT_LANDMARKS = np.array([Landmark.INDEX_MCP, Landmark.PINKY_MCP, Landmark.THUMB_MCP,
+                                 Landmark.THUMB_IP, Landmark.INDEX_PIP, Landmark.WRIST, Landmark.MIDDLE_MCP])
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,11 @@ class LocatedPoint:
     acupoint: Acupoint
     xy: np.ndarray
     on_visible_face: bool
+    unplaceable: str | None = None  # why the point cannot be placed on this hand; None when it can
+
+    @property
+    def placeable(self) -> bool:
+        return self.unplaceable is None
 
     @property
     def code(self) -> str:
@@ -61,7 +84,8 @@ class LocatedPoint:
     def to_json(self) -> dict:
         return {"code": self.code, "name": self.acupoint.name, "x": round(float(self.xy[0]), 1),
                 "y": round(float(self.xy[1]), 1), "face": self.acupoint.face,
-                "on_visible_face": self.on_visible_face}
+                "on_visible_face": self.on_visible_face, "radius": self.acupoint.radius,
+                "placeable": self.placeable, "reason": self.unplaceable}
 
 
 @dataclass(frozen=True)
@@ -121,11 +145,29 @@ def decide_hand_and_face(hand: DetectedHand, mirrored: bool) -> tuple[Handedness
     return real_hand, confidence, "palm" if palm else "back", confidence
 
 
+def unplaceable_points(landmarks: np.ndarray) -> dict[str | None, str]:
+    """Why points cannot be placed on this hand: code -> reason (None as the code: every point).
+
+    On plain floats, like :func:`hand_size`: it runs for every hand of every frame."""
+    (ix, iy), (px, py), (mx, my), (tx, ty), (jx, jy), (wx, wy), (kx, ky) = \
+        landmarks[_PLACEMENT_LANDMARKS].tolist()
+    size = math.hypot(kx - wx, ky - wy)  # hand_size
+    if size == 0 or math.hypot(ix - px, iy - py) > FORESHORTENED_WIDTH * size:
+        return {None: "hand foreshortened or curled: its landmarks are too compressed to place points"}
+    thumb, index = (tx - mx, ty - my), (jx - ix, jy - iy)
+    lengths = math.hypot(*thumb) * math.hypot(*index)
+    if lengths > 0 and (thumb[0] * index[0] + thumb[1] * index[1]) / lengths > THUMB_PRESSED_COSINE:
+        return {THUMB_WEB: "thumb pressed to the index finger: the web between them is folded shut"}
+    return {}
+
+
 def locate_points(landmarks: np.ndarray, facing: Facing,
                   catalogue: tuple[Acupoint, ...] = CATALOGUE) -> tuple[LocatedPoint, ...]:
-    """Every catalogue point on a hand, flagged by whether it is on the face toward the camera."""
+    """Every catalogue point on a hand, flagged by whether it is on the face toward the camera and, when
+    it cannot be placed on this hand, why."""
     positions = rule_weights(catalogue) @ landmarks  # every rule at once: they are affine
-    return tuple(LocatedPoint(point, xy, point.visible_from(facing))
+    doubts = unplaceable_points(landmarks)
+    return tuple(LocatedPoint(point, xy, point.visible_from(facing), doubts.get(point.code, doubts.get(None)))
                  for point, xy in zip(catalogue, positions))
 
 

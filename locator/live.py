@@ -13,7 +13,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .detector import DetectorOptions, VideoDetector
+from .detector import Closeable, DetectorOptions, VideoDetector
 from .hands import DetectedHand, LocatedHand, locate_hand
 from .overlay import LabelAnnotator, LegendAnnotator, PointAnnotator, SkeletonAnnotator
 from .smoothing import BETA, D_CUTOFF, MIN_CUTOFF, HandSmoother
@@ -38,7 +38,7 @@ class LiveResult:
     detector: str = ""
 
 
-class LivePipeline:
+class LivePipeline(Closeable):
     """Detection, smoothing, decisions and rules for one video stream.
 
     >>> with LivePipeline() as pipeline:                       # doctest: +SKIP
@@ -59,12 +59,6 @@ class LivePipeline:
         self._last_ts = -1
 
     # --- lifecycle -----------------------------------------------------------------------------
-    def __enter__(self) -> "LivePipeline":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
     def close(self) -> None:
         self.detector.close()
 

@@ -37,10 +37,15 @@ def marker_radius(hand: LocatedHand, scale: float, fraction: float) -> int:
 
 def draw_text(image: np.ndarray, text: str, origin: tuple[int, int], height: float,
               colour: RGB = WHITE, outline: bool = True) -> None:
-    """Text about ``height`` pixels tall; the dark outline keeps it legible on any background."""
+    """Text about ``height`` pixels tall; the dark outline keeps it legible on any background.
+
+    OpenCV spaces letters of 1-pixel strokes more narrowly than thicker ones, so outlined text is drawn at
+    least 2 pixels thick: the outline and the letters then line up.
+    """
     font_scale = max(0.35, height / 22)
     thickness = max(1, int(round(font_scale * 1.6)))
     if outline:
+        thickness = max(2, thickness)
         cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, font_scale, BLACK, thickness + 2,
                     cv2.LINE_AA)
     cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, font_scale, colour, thickness, cv2.LINE_AA)
@@ -62,10 +67,13 @@ class SkeletonAnnotator:
 
 @dataclass
 class PointAnnotator:
-    """Each acupoint as a coloured disc inside a white ring with a dark edge.
+    """Each acupoint as a coloured disc inside a white ring with a dark edge, and a thin ring of the
+    point's own radius (``Acupoint.radius``): the area where 80% of the development labels fall under
+    cross-validation, drawn at that size in hand sizes on every hand.
 
-    Points on the face away from the camera are drawn as a hollow ring (``hidden="hollow"``) or left
-    out (``hidden="skip"``). Codes in ``dimmed`` are drawn small and grey (the routine's other points).
+    Points on the face away from the camera, or that cannot be placed on this hand, are drawn as a
+    hollow ring (``hidden="hollow"``) or left out (``hidden="skip"``). Codes in ``dimmed`` are drawn
+    small and grey (the routine's other points).
     """
 
     radius: float = 0.05          # fraction of the hand size
@@ -76,15 +84,19 @@ class PointAnnotator:
         for hand in hands:
             r = marker_radius(hand, scale, self.radius)
             for point in hand.points:
-                if not point.on_visible_face and self.hidden == "skip":
+                shown = point.on_visible_face and point.placeable
+                if not shown and self.hidden == "skip":
                     continue
                 centre = _px(point.xy, scale)
                 if point.code in self.dimmed:
                     cv2.circle(image, centre, max(2, r // 2), (150, 150, 150), -1, cv2.LINE_AA)
                     continue
-                cv2.circle(image, centre, r + 2, BLACK, -1 if point.on_visible_face else 2, cv2.LINE_AA)
-                cv2.circle(image, centre, r + 1, WHITE, -1 if point.on_visible_face else 2, cv2.LINE_AA)
-                if point.on_visible_face:
+                if shown:
+                    ring = int(round(hand.size * scale * point.acupoint.radius))
+                    cv2.circle(image, centre, ring, point.acupoint.colour, 1, cv2.LINE_AA)
+                cv2.circle(image, centre, r + 2, BLACK, -1 if shown else 2, cv2.LINE_AA)
+                cv2.circle(image, centre, r + 1, WHITE, -1 if shown else 2, cv2.LINE_AA)
+                if shown:
                     cv2.circle(image, centre, max(1, r - 1), point.acupoint.colour, -1, cv2.LINE_AA)
                 else:
                     cv2.circle(image, centre, r, point.acupoint.colour, 2, cv2.LINE_AA)
@@ -102,7 +114,7 @@ class LabelAnnotator:
             r = marker_radius(hand, scale, self.radius)
             height = max(10.0, r * 1.2)
             for point in hand.points:
-                if point.on_visible_face:
+                if point.on_visible_face and point.placeable:
                     x, y = _px(point.xy, scale)
                     draw_text(image, point.acupoint.label, (x + r + 4, y + int(height / 3)), height)
         return image
@@ -166,6 +178,41 @@ class TargetAnnotator:
             colour = (40, 220, 90) if self.on_target else (255, 210, 0)
             cv2.circle(image, centre, int(r * pulse) + 2, BLACK, 5, cv2.LINE_AA)
             cv2.circle(image, centre, int(r * pulse), colour, 3, cv2.LINE_AA)
+        return image
+
+
+@dataclass
+class KoreanMapAnnotator:
+    """Korean hand therapy's zones (:mod:`locator.korean_map`) as translucent bands and areas, each named.
+
+    ``opacity`` of the colour laid over the picture; fingers are drawn as bands ``band`` hand sizes wide.
+    """
+
+    opacity: float = 0.35
+    band: float = 0.16
+
+    def annotate(self, image: np.ndarray, hands: Iterable[LocatedHand], scale: float = 1.0) -> np.ndarray:
+        from .korean_map import place_zones
+
+        hands = list(hands)
+        if not hands:
+            return image
+        layer = image.copy()
+        labels = []
+        for hand in hands:
+            width = max(2, int(round(hand.size * scale * self.band)))
+            for placed in place_zones(hand.landmarks, hand.facing):
+                points = np.rint(placed.points * scale).astype(np.int32)
+                if placed.zone.closed:
+                    cv2.fillPoly(layer, [points], placed.zone.colour, cv2.LINE_AA)
+                else:
+                    cv2.polylines(layer, [points], False, placed.zone.colour, width, cv2.LINE_AA)
+                labels.append((placed.zone.body_part, _px(placed.label_at, scale), hand.size * scale))
+        cv2.addWeighted(layer, self.opacity, image, 1 - self.opacity, 0, dst=image)
+        for text, (x, y), size in labels:
+            height = max(10.0, size * 0.07)
+            width = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, max(0.35, height / 22), 1)[0][0]
+            draw_text(image, text, (x - width // 2, y), height)
         return image
 
 

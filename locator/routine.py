@@ -20,8 +20,10 @@ from .geometry import Landmark
 from .hands import Handedness, LocatedHand
 
 # A press counts when a pressing fingertip of the other hand is this close to the target point, in hand
-# sizes (wrist to middle knuckle, ~8-10 cm on an adult): about 1 cm, the width of a fingertip.
-PRESS_RADIUS = 0.12
+# sizes (wrist to middle knuckle, ~8-10 cm on an adult): at least about 1 cm, the width of a fingertip,
+# and never less than the ring of any point the routine targets (where 80% of the labels fall,
+# cross-validated: see Acupoint.radius), so a press on the real point is not refused for the rule's doubt.
+FINGERTIP_RADIUS = 0.12
 PRESSING_TIPS = (Landmark.THUMB_TIP, Landmark.INDEX_TIP)
 
 # A target hand whose wrist and knuckles moved more than this (hand sizes, mean) since the last update is
@@ -113,6 +115,8 @@ _FULL = (
     *(_stretch(hand, 15) for hand in HANDS),
 )
 PRESETS: dict[str, tuple[Step, ...]] = {"30-second rescue": _RESCUE, "full routine": _FULL}
+PRESS_RADIUS = max(FINGERTIP_RADIUS, *(BY_CODE[step.target].radius for steps in PRESETS.values()
+                                       for step in steps if step.target))
 
 PREGNANCY_NOTE = "Hegu (LI4) is traditionally avoided in pregnancy, so it is left out."
 HEGU = "LI4"

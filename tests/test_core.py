@@ -1,13 +1,17 @@
 """The pure core: rules follow the hand, decisions are coupled, the catalogue is complete."""
 
+import json
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from locator.catalogue import BY_CODE, CATALOGUE
-from locator.geometry import Landmark, chirality, hand_size, lerp
+from locator.catalogue import BY_CODE, CATALOGUE, FAMILIES, FITTED_RULES
+from locator.fitting import Sample, fit, fit_point, fitted_weights, leave_one_group_out, same_constants
+from locator.geometry import Landmark, chirality, hand_size
 from locator.hands import DetectedHand, decide_hand_and_face, locate_hand, locate_points, rule_weights
+from locator.overlay import PointAnnotator
+from locator.routine import PRESETS, PRESS_RADIUS
 
 from .synthetic import right_palm_landmarks
 
@@ -64,13 +68,49 @@ def test_points_sit_where_the_anatomy_says():
     assert lm[Landmark.INDEX_MCP][0] < points["LI4"][0] < lm[Landmark.THUMB_MCP][0]
 
 
-def test_hegu_stays_beside_the_index_bone_when_the_thumb_moves():
-    """LI4 is defined by the 2nd metacarpal; pressing the thumb to the index finger must not drag it."""
-    spread = right_palm_landmarks()
-    pressed = spread.copy()
-    thumb = [Landmark.THUMB_MCP, Landmark.THUMB_IP, Landmark.THUMB_TIP]
-    pressed[thumb] = lerp(spread[thumb], spread[Landmark.INDEX_MCP], 0.5)
-    assert np.allclose(BY_CODE["LI4"].rule(pressed), BY_CODE["LI4"].rule(spread))
+def test_rules_and_rings_are_the_fitted_ones():
+    """Each catalogue rule is its chosen family with the coefficients in fitted_rules.json, and its ring
+    radius is the fit's; the routine's press zone is never smaller than a ring it targets."""
+    shipped = json.loads(FITTED_RULES.read_text())["points"]
+    for point in CATALOGUE:
+        entry = shipped[point.code]
+        family = next(f for f in FAMILIES[point.code] if f.name == entry["family"])
+        weights = family.weights([entry["coefficients"][t.name] for t in family.terms])
+        assert np.allclose(rule_weights((point,))[0], weights), point.code
+        assert point.radius == entry["radius"] > 0, point.code
+        targeted = any(step.target == point.code for steps in PRESETS.values() for step in steps)
+        assert not targeted or PRESS_RADIUS >= point.radius, point.code
+
+
+def test_ring_is_drawn_at_the_fitted_radius():
+    large = similarity(right_palm_landmarks(), 0, 4, (-480, -200), mirror=False)  # hand size about 420 px
+    hand = locate_hand(detected(large, "right", 0.93))
+    pc8 = hand.point("PC8")
+    image = np.zeros((1600, 1600, 3), np.uint8)
+    PointAnnotator().annotate(image, [hand])
+    ring, disc = pc8.acupoint.radius * hand.size, 0.05 * hand.size + 2
+    assert ring > disc + 3
+    x, y = np.rint(pc8.xy).astype(int)
+    lit = np.flatnonzero(image[y:, x].any(axis=1))  # lit pixels straight below the marker's centre
+    assert set(lit[lit > disc + 1]) <= set(range(int(ring) - 1, int(ring) + 3)) and any(lit > disc + 1)
+
+
+def hand_facts(synthetic) -> dict:
+    return {p.code: p.unplaceable for p in locate_points(synthetic, "palm")}
+
+
+def test_placeable_flag_fires_on_a_compressed_hand_and_a_pressed_thumb_only():
+    clear = right_palm_landmarks()
+    assert all(reason is None for reason in hand_facts(clear).values())
+    foreshortened = clear.copy()  # the hand points at the camera: its length shrinks to a third
+    foreshortened[:, 1] = 400 + (clear[:, 1] - 400) / 3
+    assert all("foreshortened" in reason for reason in hand_facts(foreshortened).values())
+    pressed = clear.copy()  # the thumb laid along the index finger
+    pressed[[Landmark.THUMB_MCP, Landmark.THUMB_IP, Landmark.THUMB_TIP]] = \
+        clear[[Landmark.INDEX_MCP, Landmark.INDEX_PIP, Landmark.INDEX_DIP]] + (25, 15)
+    reasons = hand_facts(pressed)
+    assert "thumb pressed" in reasons["EX-UE9-1"]
+    assert all(reason is None for code, reason in reasons.items() if code != "EX-UE9-1")
 
 
 def test_a_rule_that_would_not_follow_the_hand_is_refused():
@@ -145,4 +185,54 @@ def test_json_lists_every_point():
     assert hand["handedness"] == "right" and hand["facing"] == "palm"
     assert len(hand["landmarks"]) == 21 and all(len(pair) == 2 for pair in hand["landmarks"])
     assert [p["code"] for p in hand["points"]] == [p.code for p in CATALOGUE]
-    assert set(hand["points"][0]) == {"code", "name", "x", "y", "face", "on_visible_face"}
+    assert set(hand["points"][0]) == {"code", "name", "x", "y", "face", "on_visible_face", "radius",
+                                      "placeable", "reason"}
+    assert hand["points"][0]["radius"] == CATALOGUE[0].radius and hand["points"][0]["placeable"]
+
+
+def synthetic_samples(coefficients, noise=0.0) -> list[Sample]:
+    """Hands moved, scaled and mirrored at random, each labelled where a known rule puts its point."""
+    family = FAMILIES["LI4"][0]
+    weights, rng = family.weights(coefficients), np.random.default_rng(7)
+    samples = []
+    for number in range(12):
+        lm = similarity(right_palm_landmarks() + rng.normal(0, 4, (21, 2)), rng.uniform(-3, 3),
+                        rng.uniform(0.5, 3), rng.uniform(-200, 200, 2), mirror=bool(number % 2))
+        target = weights @ lm + rng.normal(0, noise, 2)
+        samples.append(Sample(lm, hand_size(lm), f"person {number // 3}", {"LI4": target}))
+    return samples
+
+
+def test_fit_recovers_the_coefficients_of_a_known_rule_and_stays_affine():
+    family = FAMILIES["LI4"][0]
+    coefficients = fit(family, synthetic_samples([0.3, 0.8]), "LI4")
+    assert np.allclose(coefficients, [0.3, 0.8])
+    assert np.isclose(family.weights(coefficients).sum(), 1.0)
+
+
+def test_cross_validation_never_trains_on_the_held_out_person():
+    samples = synthetic_samples([0.3, 0.8], noise=2.0)
+    seen = []
+
+    def procedure(training):
+        seen.append({s.group for s in training})
+        return fitted_weights(FAMILIES["LI4"][0], training, "LI4")
+
+    held_out = leave_one_group_out(samples, "LI4", procedure)
+    assert [sorted({s.group for s in samples} - groups) for groups in seen] == [[f"person {n}"] for n in range(4)]
+    assert held_out.shape == (12,) and np.all(held_out > 0)
+    fitted_point = fit_point("LI4", FAMILIES["LI4"], samples)
+    assert np.all(fitted_point.cross_validated >= 0) and np.mean(fitted_point.cross_validated) > np.mean(
+        fitted_point.in_sample)
+
+
+def test_shipped_constants_compare_by_rule_not_by_last_digit():
+    shipped = json.loads(FITTED_RULES.read_text())["points"]
+    nudged = json.loads(json.dumps(shipped))
+    nudged["PC8"]["coefficients"] = {k: v + 0.001 for k, v in shipped["PC8"]["coefficients"].items()}
+    assert same_constants(shipped, nudged)
+    nudged["PC8"]["radius"] += 0.01
+    assert not same_constants(shipped, nudged)
+    other_family = json.loads(json.dumps(shipped))
+    other_family["LI4"]["family"] = "something else"
+    assert not same_constants(shipped, other_family)
