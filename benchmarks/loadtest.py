@@ -130,7 +130,10 @@ class Viewer:
 
     def start(self, timeout_ms: float = 90_000) -> None:
         button = self.frame.get_by_role("button", name="START")
-        button.wait_for(timeout=timeout_ms)
+        busy = self.page.get_by_text("The live view is busy")
+        wait_for(self.page, lambda: button.is_visible() or busy.is_visible(), timeout_ms / 1000)
+        if busy.is_visible():
+            raise RuntimeError("a viewer was turned away: the live view is busy (LOCATOR_MAX_VIEWERS)")
         body = self.frame.locator("body")
         body.evaluate(f"(body, arg) => ({_COUNTER_JS})(arg)", [self.centres, FPS * LOOP_SECONDS])
         body.evaluate("() => { window.__load.clickedAt = performance.now(); }")
@@ -206,7 +209,8 @@ class Row:
 
 @contextmanager
 def page_server(args, log_dir: Path):
-    env = {"LOCATOR_TEST_LOOPBACK_ICE": "1", **dict(e.split("=", 1) for e in args.env)}
+    env = {"LOCATOR_TEST_LOOPBACK_ICE": "1", "LOCATOR_MAX_VIEWERS": "0",  # measure, do not turn away
+           **dict(e.split("=", 1) for e in args.env)}
     with streamlit_server(APP, env=env, log_dir=log_dir) as server:
         if args.server_cpus:
             pin_group(server.process.pid, args.server_cpus)

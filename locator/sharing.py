@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .admission import host_number
-from .detector import DetectorOptions
+from .detector import Closeable, DetectorOptions
 from .hands import DetectedHand
 
 WORKERS_ENV = "LOCATOR_DETECT_WORKERS"      # worker processes for detection; 0 detects in the page process
@@ -106,7 +106,7 @@ def _bare_main():
         sys.modules["__main__"] = page_main
 
 
-class DetectionPool:
+class DetectionPool(Closeable):
     """Worker processes that detect hands for many streams; each stream always goes to the same worker.
 
     >>> pool = DetectionPool(workers=2)                      # doctest: +SKIP
@@ -201,14 +201,8 @@ class DetectionPool:
         for worker in self._workers:
             worker.shutdown(wait=True, cancel_futures=True)
 
-    def __enter__(self) -> "DetectionPool":
-        return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-class SharedVideoDetector:
+class SharedVideoDetector(Closeable):
     """One viewer's :class:`~locator.detector.VideoDetector` backed by a :class:`DetectionPool`.
 
     At most one of its frames is in the pool at a time. ``detect`` sends the frame when none is, waits up
