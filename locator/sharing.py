@@ -36,7 +36,8 @@ from .hands import DetectedHand
 WORKERS_ENV = "LOCATOR_DETECT_WORKERS"      # worker processes for detection; 0 detects in the page process
 WAIT_ENV = "LOCATOR_DETECT_WAIT_MS"
 WAIT_MS = 30        # how long a frame waits for its own detection before it goes on with the last answer
-IDLE_S = 20.0       # a stream silent this long is given up: its worker keeps the detector for the next one
+IDLE_S = 5.0        # a stream silent this long is given up (its tracking is stale by then): its worker keeps
+                    # the detector for the next stream
 
 # --- in the worker process -------------------------------------------------------------------------
 
