@@ -184,6 +184,23 @@ def group_usage(pgid: int) -> tuple[float, float]:
     return cpu, rss
 
 
+def group_waiting(pgid: int) -> float:
+    """Seconds the group's threads have spent ready to run but waiting for a CPU (other work on the
+    machine, or the group's own threads crowding its cores)."""
+    waited = 0
+    for pid in group_pids(pgid):
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                waited += int(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()[1])
+            except (OSError, IndexError):
+                continue
+    return waited / 1e9
+
+
 def pin_group(pgid: int, cpus: set[int]) -> None:
     """Pin every thread of every process in the group to ``cpus`` (new threads and processes inherit)."""
     for pid in group_pids(pgid):
@@ -205,6 +222,7 @@ class Row:
     rss_mb: float
     misread: int  # presented frames whose stamp decoded to no camera frame (should stay near 0)
     presented: float  # frames/s the viewers' <video> presented, repeats included (all viewers together)
+    waiting: float    # the server's threads waiting for a CPU, in cores (high: the machine is too busy)
 
 
 @contextmanager
@@ -231,13 +249,15 @@ def measure(pw, args, n: int, y4m: Path, centres, log_dir: Path) -> Row:
         page.wait_for_timeout(args.warmup * 1000)
         pgid = server.process.pid
         before, cpu0, t0 = [v.counts() for v in viewers], group_usage(pgid)[0], time.monotonic()
+        wait0 = group_waiting(pgid)
         page.wait_for_timeout(args.seconds * 1000)
         after, (cpu1, rss), t1 = [v.counts() for v in viewers], group_usage(pgid), time.monotonic()
+        wait1 = group_waiting(pgid)
         window = t1 - t0
         return Row(n, [(a.changes - b.changes) / window for a, b in zip(after, before)],
                    [a.first_frame_s for a in after], (cpu1 - cpu0) / window, rss,
                    sum(a.invalid - b.invalid for a, b in zip(after, before)),
-                   sum(a.frames - b.frames for a, b in zip(after, before)) / window)
+                   sum(a.frames - b.frames for a, b in zip(after, before)) / window, (wait1 - wait0) / window)
 
 
 def churn(pw, args, y4m: Path, centres, log_dir: Path) -> list[float]:
@@ -260,12 +280,13 @@ def churn(pw, args, y4m: Path, centres, log_dir: Path) -> list[float]:
 
 def print_table(rows: list[Row], out=sys.stdout) -> None:
     print(f"{'viewers':>7}  {'distinct fps per viewer':<34}{'total':>6}  {'min':>5}  {'server CPU':>10}  "
-          f"{'RSS MB':>6}  {'shown/s':>7}  {'misread':>7}  first frame s (each viewer)", file=out)
+          f"{'RSS MB':>6}  {'shown/s':>7}  {'misread':>7}  {'waiting':>7}  first frame s (each viewer)", file=out)
     for row in rows:
         each = " ".join(f"{f:4.1f}" for f in row.fps)
         firsts = " ".join("lost" if s is None else f"{s:.1f}" for s in row.first_frame_s)
         print(f"{row.viewers:>7}  {each:<34}{sum(row.fps):6.1f}  {min(row.fps):5.1f}  "
-              f"{row.cpu_cores:8.2f} c  {row.rss_mb:6.0f}  {row.presented:7.1f}  {row.misread:7d}  {firsts}", file=out)
+              f"{row.cpu_cores:8.2f} c  {row.rss_mb:6.0f}  {row.presented:7.1f}  {row.misread:7d}  {row.waiting:5.2f} c  "
+              f"{firsts}", file=out)
 
 
 def parse_cpus(text: str) -> set[int]:

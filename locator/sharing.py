@@ -130,7 +130,7 @@ class DetectionPool(Closeable):
         self._streams: dict[int, int] = {}        # stream -> worker index
         self._last_used: dict[int, float] = {}    # stream -> when it last sent a frame
         with _bare_main():  # start them now, not on a viewer's first frame
-            self.pids = [worker.submit(_ready) for worker in self._workers]
+            self.started = [worker.submit(_ready) for worker in self._workers]  # each gives its pid
 
     @classmethod
     def from_environment(cls, environ=os.environ) -> "DetectionPool | None":

@@ -1,6 +1,7 @@
 """The detection pool: streams tied to workers, idle streams given up, frames passing with the last answer
 when the pool is busy, and the same hands as the in-process detector (real model, real photo)."""
 
+import os
 from concurrent.futures import wait
 
 import numpy as np
@@ -36,6 +37,11 @@ def clock() -> FakeClock:
 def pool(clock):
     with DetectionPool(2, wait_ms=10_000, idle_s=20, clock=clock) as pool:
         yield pool
+
+
+def test_the_workers_are_processes_of_their_own(pool):
+    pids = {started.result() for started in pool.started}
+    assert len(pids) == 2 and os.getpid() not in pids
 
 
 def test_streams_spread_over_the_workers_and_come_back_after_being_given_up(pool, clock, palm):
