@@ -21,10 +21,11 @@ import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
-from tests.e2e.harness import (APP, WEBRTC_IFRAME, launch_chromium, loopback_network_namespace,
+from tests.e2e.harness import (APP, WEBRTC_IFRAME, launch_chromium, loopback_network_namespace, nginx_proxy,
                                streamlit_server, wait_for, write_y4m)
 
 DEFAULT_PHOTO = Path(__file__).resolve().parents[2] / "shared" / "hands" / "images" / "palm_left_07.jpg"
@@ -225,34 +226,53 @@ class Row:
     waiting: float    # the server's threads waiting for a CPU, in cores (high: the machine is too busy)
 
 
+@dataclass
+class Servers:
+    """The page as the viewers reach it: one page process, or two behind the scale-out recipe's nginx."""
+
+    url: str
+    groups: list[int]  # process group of each page process (its workers included)
+
+    def usage(self) -> tuple[float, float]:
+        cpu, rss = zip(*(group_usage(g) for g in self.groups))
+        return sum(cpu), sum(rss)
+
+    def waiting(self) -> float:
+        return sum(group_waiting(g) for g in self.groups)
+
+
 @contextmanager
-def page_server(args, log_dir: Path):
+def page_servers(args, log_dir: Path) -> Iterator[Servers]:
     env = {"LOCATOR_TEST_LOOPBACK_ICE": "1", "LOCATOR_MAX_VIEWERS": "0",  # measure, do not turn away
            **dict(e.split("=", 1) for e in args.env)}
-    with streamlit_server(APP, env=env, log_dir=log_dir) as server:
-        if args.server_cpus:
-            pin_group(server.process.pid, args.server_cpus)
-        yield server
+    with ExitStack() as stack:
+        servers = [stack.enter_context(streamlit_server(APP, env=env, log_dir=log_dir)) for _ in range(args.pages)]
+        groups = [server.process.pid for server in servers]
+        for group in groups:
+            if args.server_cpus:
+                pin_group(group, args.server_cpus)
+        url = (stack.enter_context(nginx_proxy([s.port for s in servers], log_dir)) if args.pages > 1
+               else servers[0].url)
+        yield Servers(url, groups)
 
 
 def measure(pw, args, n: int, y4m: Path, centres, log_dir: Path) -> Row:
     """A fresh server, ``n`` viewers pressing START one after another, then a window of ``args.seconds``."""
-    with page_server(args, log_dir) as server, ExitStack() as stack:
+    with page_servers(args, log_dir) as servers, ExitStack() as stack:
         viewers = []
         for _ in range(n):
-            viewer = Viewer(pw, y4m, server.url, centres)
+            viewer = Viewer(pw, y4m, servers.url, centres)
             stack.callback(viewer.close)
             viewer.start()
             viewers.append(viewer)
         page = viewers[0].page
         wait_for(page, lambda: all(v.counts().first_frame_s is not None for v in viewers), args.first_frame_timeout)
         page.wait_for_timeout(args.warmup * 1000)
-        pgid = server.process.pid
-        before, cpu0, t0 = [v.counts() for v in viewers], group_usage(pgid)[0], time.monotonic()
-        wait0 = group_waiting(pgid)
+        before, cpu0, t0 = [v.counts() for v in viewers], servers.usage()[0], time.monotonic()
+        wait0 = servers.waiting()
         page.wait_for_timeout(args.seconds * 1000)
-        after, (cpu1, rss), t1 = [v.counts() for v in viewers], group_usage(pgid), time.monotonic()
-        wait1 = group_waiting(pgid)
+        after, (cpu1, rss), t1 = [v.counts() for v in viewers], servers.usage(), time.monotonic()
+        wait1 = servers.waiting()
         window = t1 - t0
         return Row(n, [(a.changes - b.changes) / window for a, b in zip(after, before)],
                    [a.first_frame_s for a in after], (cpu1 - cpu0) / window, rss,
@@ -263,9 +283,9 @@ def measure(pw, args, n: int, y4m: Path, centres, log_dir: Path) -> Row:
 def churn(pw, args, y4m: Path, centres, log_dir: Path) -> list[float]:
     """RSS of the server after each of ``args.churn`` viewers has streamed for a while and left."""
     series = []
-    with page_server(args, log_dir) as server:
+    with page_servers(args, log_dir) as servers:
         for _ in range(args.churn):
-            viewer = Viewer(pw, y4m, server.url, centres)
+            viewer = Viewer(pw, y4m, servers.url, centres)
             try:
                 viewer.start()
                 wait_for(viewer.page, lambda: viewer.counts().changes >= 30, args.first_frame_timeout)
@@ -273,7 +293,7 @@ def churn(pw, args, y4m: Path, centres, log_dir: Path) -> list[float]:
             finally:
                 viewer.close()
             time.sleep(args.settle)
-            series.append(group_usage(server.process.pid)[1])
+            series.append(servers.usage()[1])
             print(f"  viewer {len(series)} left: server RSS {series[-1]:.0f} MB", flush=True)
     return series
 
@@ -304,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=3, help="seconds after a viewer leaves before RSS")
     parser.add_argument("--server-cpus", type=parse_cpus, default=set(), help="pin the server, e.g. 0")
     parser.add_argument("--viewer-cpus", type=parse_cpus, default=set(), help="pin the browsers, e.g. 1")
+    parser.add_argument("--pages", type=int, choices=(1, 2), default=1,
+                        help="page processes; 2: behind nginx as in deploy/nginx.conf (default 1)")
     parser.add_argument("--photo", type=Path, default=DEFAULT_PHOTO, help="the still hand (640x480 photo)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="host setting for the page server (repeatable), e.g. LOCATOR_DETECT_WORKERS=2")

@@ -1,54 +1,12 @@
 """The scale-out recipe in a real browser: two page processes behind nginx (deploy/nginx.conf) on loopback;
 two browsers land on different processes, stay there, and both get their video."""
 
-import shutil
-import subprocess
-import time
-import urllib.request
-from contextlib import contextmanager
-from pathlib import Path
-
 import numpy as np
-import pytest
 from PIL import Image
 
-from .harness import (APP, REPO_ROOT, free_port, launch_chromium, loopback_network_namespace, press_start,
-                      read_video_pixels, streamlit_server, wait_for, write_y4m, _stop_process_group)
+from .harness import (APP, launch_chromium, loopback_network_namespace, nginx_proxy, press_start,
+                      read_video_pixels, streamlit_server, wait_for, write_y4m)
 from .test_live_page import frames_processed
-
-NGINX_CONF = REPO_ROOT / "deploy" / "nginx.conf"
-RECIPE_ADDRESSES = ("127.0.0.1:8501", "127.0.0.1:8502", "127.0.0.1:8080")  # two pages, the proxy
-
-
-@contextmanager
-def nginx(pages: list[int], folder: Path):
-    """The recipe's nginx, its addresses moved to the given page ports and a free port of its own."""
-    if shutil.which("nginx") is None:
-        pytest.fail("nginx is not installed (./run test installs it from Debian)")
-    port = free_port()
-    text = NGINX_CONF.read_text()
-    for old, new in zip(RECIPE_ADDRESSES, [*(f"127.0.0.1:{p}" for p in pages), f"127.0.0.1:{port}"]):
-        assert old in text, f"{NGINX_CONF} no longer names {old}"
-        text = text.replace(old, new)
-    conf = folder / "nginx.conf"
-    conf.write_text(text)
-    with (folder / "nginx.log").open("wb") as log:
-        process = subprocess.Popen(["nginx", "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"nginx did not answer: {(folder / 'nginx.log').read_text()}")
-                time.sleep(0.2)
-        yield url
-    finally:
-        _stop_process_group(process)
 
 
 def test_two_page_processes_behind_the_proxy_each_serve_a_viewer(tmp_path, shared_hands):
@@ -60,7 +18,7 @@ def test_two_page_processes_behind_the_proxy_each_serve_a_viewer(tmp_path, share
     with loopback_network_namespace(), \
             streamlit_server(APP, env=env, log_dir=tmp_path) as one, \
             streamlit_server(APP, env=env, log_dir=tmp_path) as two, \
-            nginx([one.port, two.port], tmp_path) as url, sync_playwright() as pw:
+            nginx_proxy([one.port, two.port], tmp_path) as url, sync_playwright() as pw:
         browsers = [launch_chromium(pw, y4m) for _ in range(2)]
         try:
             pages = [browser.new_page(viewport={"width": 1280, "height": 1024}) for browser in browsers]
