@@ -283,7 +283,7 @@ def merge_copies(hands: Sequence[DetectedHand], more: Sequence[DetectedHand]) ->
              for a in hands]
     merged = list(hands)
     copies = set()
-    for i, j in pair_nearest(np.reshape(costs, (len(hands), len(more))), SAME_HAND):
+    for i, j in pair_nearest(costs, SAME_HAND):
         copies.add(j)
         if more[j].label_score > merged[i].label_score:
             merged[i] = more[j]

@@ -65,11 +65,10 @@ class Report:
 
     def unplaceable_summary(self) -> dict:
         """How often ``placeable: false`` fires on labelled points, and the cross-validated errors of the
-        points it withholds against those it places."""
-        flags = np.concatenate([self.placeable[c] for c in sorted(self.placeable)]) if self.placeable else []
-        errors = np.concatenate([self.cross_validated[c] for c in sorted(self.placeable)]) \
-            if self.placeable else np.zeros(0)
-        flags = np.asarray(flags, dtype=bool)
+        points it withholds against those it places (points with a fitted rule family)."""
+        codes = sorted(self.cross_validated)
+        flags = np.array([flag for code in codes for flag in self.placeable[code]], dtype=bool)
+        errors = np.array([error for code in codes for error in self.cross_validated[code]])
         return {"points": int(flags.size), "unplaceable": int((~flags).sum()),
                 "withheld": summarise(errors[~flags]), "placed": summarise(errors[flags])}
 
@@ -103,7 +102,7 @@ class Report:
                                     ("cross-validated, on the points placed (placeable: true)",
                                      figures["cross_validated_placed"], False)):
             lines += [title + ":", header + (f"{'80% ring':>10}" if extra else "")]
-            for code, row in table.items():
+            for code, row in ((c, r) for c, r in table.items() if r["n"]):
                 lines.append(f"{code:<{width}}{row['n']:>4}" + "".join(f"{row[f'pck@{t:.2f}']:>10.2f}"
                                                                   for t in PCK_THRESHOLDS)
                              + f"{row['median']:>9.3f}" + (f"{row['radius']:>10.3f}" if 'radius' in row else ""))
@@ -179,7 +178,7 @@ def match(labelled: list[dict], found: list[LocatedHand]) -> list[tuple[dict, Lo
         marked = np.array([label["points"][name] for name in refs])
         costs.append([gap(marked, hand.landmarks[[REFERENCES[name] for name in refs]], label["scale"])
                       for hand in found])
-    pairs = dict(pair_nearest(np.reshape(costs, (len(labelled), len(found))), MATCH_LIMIT))
+    pairs = dict(pair_nearest(costs, MATCH_LIMIT))
     return [(label, found[pairs[i]] if i in pairs else None) for i, label in enumerate(labelled)]
 
 

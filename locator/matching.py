@@ -7,6 +7,7 @@ Distances are in hand sizes, so one limit fits a hand near and far from the came
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -14,25 +15,24 @@ import numpy as np
 
 def gap(a: np.ndarray, b: np.ndarray, size: float) -> float:
     """Mean distance between corresponding points of two ``(k, 2)`` arrays, in units of ``size`` pixels."""
-    return float(np.linalg.norm(np.asarray(a, float) - np.asarray(b, float), axis=-1).mean()) / max(size, 1e-9)
+    distances = [math.hypot(ax - bx, ay - by) for (ax, ay), (bx, by) in zip(np.asarray(a).tolist(),
+                                                                            np.asarray(b).tolist())]
+    return sum(distances) / len(distances) / max(size, 1e-9)
 
 
-def pair_nearest(costs: np.ndarray | Sequence[Sequence[float]], limit: float) -> list[tuple[int, int]]:
+def pair_nearest(costs: Sequence[Sequence[float]], limit: float) -> list[tuple[int, int]]:
     """One-to-one pairs ``(row, column)`` taken in order of increasing cost, none above ``limit``.
 
     Greedy, not optimal: with the few hands in a picture the two agree except in contrived cases, and
-    greedy keeps the closest pair together, which is what a person would expect.
+    greedy keeps the closest pair together, which is what a person would expect. Plain Python: it runs
+    for every frame on a handful of costs, where numpy's overhead would dominate.
     """
-    costs = np.asarray(costs, dtype=float)
-    if costs.size == 0:
-        return []
-    rows, columns = np.unravel_index(np.argsort(costs, axis=None, kind="stable"), costs.shape)
+    candidates = sorted((cost, row, column) for row, line in enumerate(costs)
+                        for column, cost in enumerate(line) if cost <= limit)
     pairs: list[tuple[int, int]] = []
     used_rows: set[int] = set()
     used_columns: set[int] = set()
-    for row, column in zip(rows.tolist(), columns.tolist()):
-        if costs[row, column] > limit:
-            break
+    for _, row, column in candidates:
         if row not in used_rows and column not in used_columns:
             pairs.append((row, column))
             used_rows.add(row)

@@ -116,9 +116,9 @@ class HandSmoother:
 
     def _match(self, hands: list[DetectedHand], sizes: list[float]) -> list[_Track | None]:
         """Each hand's track: same detector label, nearest wrist within ``max_jump`` hand sizes."""
-        costs = [[gap(hand.landmarks[:1], track.wrist[None], size) if track.label == hand.label else np.inf
+        costs = [[gap(hand.landmarks[:1], track.wrist[None], size) if track.label == hand.label else math.inf
                   for track in self._tracks] for hand, size in zip(hands, sizes)]
         assignment: list[_Track | None] = [None] * len(hands)
-        for i, j in pair_nearest(np.reshape(costs, (len(hands), len(self._tracks))), self.max_jump):
+        for i, j in pair_nearest(costs, self.max_jump):
             assignment[i] = self._tracks[j]
         return assignment
