@@ -298,7 +298,8 @@ def churn(pw, args, y4m: Path, centres, log_dir: Path) -> list[float]:
     return series
 
 
-def print_table(rows: list[Row], out=sys.stdout) -> None:
+def print_table(rows: list[Row], out=None) -> None:
+    out = out or sys.stdout
     print(f"{'viewers':>7}  {'distinct fps per viewer':<34}{'total':>6}  {'min':>5}  {'server CPU':>10}  "
           f"{'RSS MB':>6}  {'shown/s':>7}  {'misread':>7}  {'waiting':>7}  first frame s (each viewer)", file=out)
     for row in rows:
