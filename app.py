@@ -11,6 +11,7 @@ import json
 import os
 import threading
 import time
+import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,21 +20,23 @@ import numpy as np
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+from locator.admission import LiveSettings, ViewerSlots
 from locator.catalogue import BY_CODE, CATALOGUE, Acupoint
 from locator.controller import LiveController, LiveStatus
 from locator.detector import MODEL_ENV, HandDetector, resolve_model_path
 from locator.errors import ModelError, UserError
 from locator.images import find_images
+from locator.live import LivePipeline
 from locator.overlay import annotate_photo, encode_png
 from locator.photos import PhotoResult, analyse_photo
 from locator.routine import RoutineView
 from locator.safety import DOCTOR_CONFIRMATION, SAFETY_CHECKS, SafetyDecision, decide_safety
+from locator.sharing import DetectionPool
 from locator.steps import PRESETS
 
 SAMPLES_ENV = "LOCATOR_SAMPLES_DIR"
 DISCLAIMER = ("For education and self-care only: not a diagnosis or a treatment. Stop if anything hurts, "
               "and ask a doctor about any health concern.")
-ICE_ENV = "LOCATOR_ICE_SERVERS"
 CAMERA_HELP = ("No picture? Allow the camera in your browser (the camera icon in the address bar), close "
                "other programs that use it, then press START again. No camera at all: use **Photo** mode.")
 NEEDS_HTTPS = ("Your browser gives this page no camera because it was opened over plain http from another "
@@ -193,10 +196,36 @@ def photo_mode() -> None:
 
 # --- live mode ------------------------------------------------------------------------------------
 
+@st.cache_resource
+def detection_pool() -> DetectionPool | None:
+    """Worker processes detecting hands for every viewer of this server (host setting
+    ``LOCATOR_DETECT_WORKERS``; 0 detects in the page process)."""
+    return DetectionPool.from_environment()
+
+
+@st.cache_resource
+def live_settings() -> LiveSettings:
+    """The host's settings for the live view (``LOCATOR_MAX_VIEWERS``, ``LOCATOR_VIEWER_FPS``,
+    ``LOCATOR_ICE_SERVERS``)."""
+    return LiveSettings.from_environment()
+
+
+@st.cache_resource
+def viewer_slots() -> ViewerSlots:
+    """Who is in the live view of this server, at most the host's ``LOCATOR_MAX_VIEWERS``."""
+    return ViewerSlots(live_settings().max_viewers)
+
+
+def viewer_id() -> str:
+    return st.session_state.setdefault("viewer_id", uuid.uuid4().hex)
+
+
 def live_controller() -> LiveController:
     """This browser session's controller (the video thread and the page share it)."""
     if "live_controller" not in st.session_state:
-        st.session_state.live_controller = LiveController()
+        pool = detection_pool()
+        st.session_state.live_controller = LiveController(
+            lambda: LivePipeline(pool.video_detector() if pool else None))
     return st.session_state.live_controller
 
 
@@ -240,7 +269,9 @@ def camera_line(status: LiveStatus) -> None:
 
 
 def camera_status(controller: LiveController) -> None:
-    """The camera line, and any error from the video thread (refreshed twice a second)."""
+    """The camera line, and any error from the video thread (refreshed twice a second, which also renews
+    this viewer's place in the live view while the page is open)."""
+    viewer_slots().renew(viewer_id())
     status = controller.status(time.monotonic())
     if status.error:
         st.error(status.error)
@@ -294,6 +325,10 @@ def routine_buttons(controller: LiveController, view: RoutineView | None) -> Non
 
 
 def live_mode() -> None:
+    if not viewer_slots().claim(viewer_id()):
+        st.warning(live_settings().busy_message())
+        st.button("Try again")
+        return
     controller = live_controller()
     controller.selfie = st.sidebar.toggle("Selfie view (mirrored)", value=True, key="selfie")
     st.sidebar.toggle("Show frame rate", value=True, key="show_fps")
@@ -317,9 +352,8 @@ def live_mode() -> None:
 def live_video(controller: LiveController) -> None:
     """The camera's video through the controller, with the video component's messages in plain words."""
     webrtc_streamer(
-        key="live", mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": ice_servers()},
-        media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480}},
-                                  "audio": False},
+        key="live", mode=WebRtcMode.SENDRECV, rtc_configuration=live_settings().rtc_configuration(),
+        media_stream_constraints=live_settings().camera_constraints(),
         video_frame_callback=lambda frame: _video_frame(controller, frame),
         on_video_ended=controller.stream_ended,  # frees the pipeline's graphs when the camera stops
         async_processing=True,  # the worker takes the newest frame and drops the ones it missed
@@ -331,21 +365,6 @@ def live_video(controller: LiveController) -> None:
 def _video_frame(controller: LiveController, frame) -> av.VideoFrame:
     rgb = controller.process(frame.to_ndarray(format="rgb24"), time.monotonic())
     return av.VideoFrame.from_ndarray(rgb, format="rgb24")
-
-
-def ice_servers() -> list[dict]:
-    """STUN/TURN servers for connections across NAT, from the host's ``$LOCATOR_ICE_SERVERS`` (a JSON list
-    as in RTCConfiguration.iceServers); none by default (same machine or network)."""
-    text = os.environ.get(ICE_ENV, "").strip()
-    if not text:
-        return []
-    try:
-        servers = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise UserError(f"{ICE_ENV} is not valid JSON ({error.msg}); ask the host to fix it") from None
-    if not isinstance(servers, list) or not all(isinstance(s, dict) and "urls" in s for s in servers):
-        raise UserError(f'{ICE_ENV} must be a JSON list like [{{"urls": ["stun:host:3478"]}}]')
-    return servers
 
 
 def camera_forbidden() -> bool:
@@ -365,7 +384,11 @@ def main() -> None:
                     label_visibility="collapsed")
     try:
         resolve_model_path()  # a missing model: one line now, not a traceback later
-        photo_mode() if mode == "Photo" else live_mode()
+        if mode == "Photo":
+            viewer_slots().release(viewer_id())  # a place in the live view is free again at once
+            photo_mode()
+        else:
+            live_mode()
     except ModelError as error:
         st.error(f"{error}. The host sets the model with {MODEL_ENV}.")
     except UserError as error:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -487,3 +488,50 @@ def show_on_camera(page, pictures: Sequence[np.ndarray], frame_ms: int = 100) ->
         urls.append("data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode())
     page.frame_locator(WEBRTC_IFRAME).locator("body").evaluate(
         "(body, arg) => window.__testCamera.show(arg.urls, arg.frameMs)", {"urls": urls, "frameMs": frame_ms})
+
+
+def launch_chromium(playwright, y4m_path, *, executable_path: str = CHROMIUM, extra_args: Sequence[str] = ()):
+    """One more headless Chromium (its own browser process, a fresh profile) under a running sync
+    Playwright, its camera fed from `y4m_path`: for several viewers at once (two browsers do not share
+    cookies, unlike two tabs of `chromium_page`). Close it with `.close()`."""
+    args = [*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={Path(y4m_path).resolve()}", *extra_args]
+    return playwright.chromium.launch(executable_path=executable_path, headless=True, args=args)
+
+
+# --- the scale-out recipe ------------------------------------------------------------------------
+
+NGINX_CONF = REPO_ROOT / "deploy" / "nginx.conf"
+RECIPE_ADDRESSES = ("127.0.0.1:8501", "127.0.0.1:8502", "127.0.0.1:8080")  # two pages, the proxy
+
+
+@contextmanager
+def nginx_proxy(pages: Sequence[int], folder) -> Iterator[str]:
+    """The scale-out recipe's nginx (deploy/nginx.conf) in front of the page servers on `pages`, on a
+    free port of its own; yields its URL. Its files and log go to `folder`."""
+    if shutil.which("nginx") is None:
+        raise RuntimeError("nginx is not installed (./run test installs it from Debian)")
+    folder = Path(folder)
+    port = free_port()
+    text = NGINX_CONF.read_text()
+    for old, new in zip(RECIPE_ADDRESSES, [*(f"127.0.0.1:{p}" for p in pages), f"127.0.0.1:{port}"]):
+        assert old in text, f"{NGINX_CONF} no longer names {old}"
+        text = text.replace(old, new)
+    conf = folder / "nginx.conf"
+    conf.write_text(text)
+    with (folder / "nginx.log").open("wb") as log:
+        process = subprocess.Popen(["nginx", "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"nginx did not answer: {(folder / 'nginx.log').read_text()}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        _stop_process_group(process)
