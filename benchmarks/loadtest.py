@@ -243,7 +243,7 @@ class Servers:
 
 @contextmanager
 def page_servers(args, log_dir: Path) -> Iterator[Servers]:
-    env = {"LOCATOR_TEST_LOOPBACK_ICE": "1", "LOCATOR_MAX_VIEWERS": "0",  # measure, do not turn away
+    env = {"LOCATOR_MAX_VIEWERS": "0",  # measure, do not turn away
            **dict(e.split("=", 1) for e in args.env)}
     with ExitStack() as stack:
         servers = [stack.enter_context(streamlit_server(APP, env=env, log_dir=log_dir)) for _ in range(args.pages)]

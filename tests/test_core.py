@@ -12,7 +12,8 @@ from locator.geometry import Landmark, chirality, hand_size
 from locator.handface import FaceModel
 from locator.hands import DetectedHand, decide_hand_and_face, locate_hand, locate_points, rule_weights
 from locator.overlay import PointAnnotator
-from locator.routine import PRESETS, PRESS_RADIUS
+from locator.routine import PRESS_RADIUS
+from locator.steps import PRESETS, expand
 
 from .synthetic import right_palm_landmarks
 
@@ -79,7 +80,7 @@ def test_rules_and_rings_are_the_fitted_ones():
         weights = family.weights([entry["coefficients"][t.name] for t in family.terms])
         assert np.allclose(rule_weights((point,))[0], weights), point.code
         assert point.radius == entry["radius"] > 0, point.code
-        targeted = any(step.target == point.code for steps in PRESETS.values() for step in steps)
+        targeted = any(step.target == point.code for entries in PRESETS.values() for step in expand(entries))
         assert not targeted or PRESS_RADIUS >= point.radius, point.code
 
 

@@ -10,7 +10,6 @@ from locator.admission import LiveSettings
 
 from .harness import (APP, chromium_page, loopback_network_namespace, press_start, read_video_pixels,
                       streamlit_server, wait_for, webrtc_button, write_y4m)
-from .test_live_page import frames_processed
 
 BUSY = re.compile(r"The live view is busy")
 
@@ -18,12 +17,12 @@ BUSY = re.compile(r"The live view is busy")
 def test_the_viewer_past_the_limit_is_told_the_live_view_is_busy(tmp_path, shared_hands):
     camera = np.asarray(Image.open(shared_hands / "images" / "palm_left_07.jpg").convert("RGB"))
     y4m = write_y4m(tmp_path / "palm.y4m", [camera], seconds=1)
-    env = {"LOCATOR_TEST_LOOPBACK_ICE": "1", "LOCATOR_MAX_VIEWERS": "1", "LOCATOR_DETECT_WORKERS": "1"}
+    env = {"LOCATOR_MAX_VIEWERS": "1", "LOCATOR_DETECT_WORKERS": "1"}
     with loopback_network_namespace(), streamlit_server(APP, env=env, log_dir=tmp_path) as server, \
             chromium_page(y4m) as first:
         first.goto(server.url)
         press_start(first)
-        assert wait_for(first, lambda: frames_processed(first) >= 10, 30), server.log()
+        assert wait_for(first, lambda: server.count("frames") >= 10, 30), server.log()
 
         second = first.context.new_page()   # another tab: another session of the page
         second.goto(server.url)
