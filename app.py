@@ -6,35 +6,56 @@ and the photo pipeline (`locator.photos`) know nothing about Streamlit. Start it
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
 import time
-from dataclasses import dataclass, field, replace
+import uuid
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import av
 import numpy as np
 import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+from locator.admission import LiveSettings, ViewerSlots
 from locator.catalogue import BY_CODE, CATALOGUE, Acupoint
-from locator.detector import HandDetector
+from locator.controller import LiveController, LiveStatus
+from locator.detector import MODEL_ENV, HandDetector, resolve_model_path
+from locator.errors import ModelError, UserError
 from locator.images import find_images
-from locator.live import LivePipeline, draw
-from locator.overlay import TargetAnnotator, annotate_photo, draw_text, encode_png
+from locator.live import LivePipeline
+from locator.overlay import annotate_photo, encode_png
 from locator.photos import PhotoResult, analyse_photo
-from locator.routine import (DOCTOR_CONFIRMATION, PRESETS, SAFETY_CHECKS, Routine, RoutineView,
-                             SafetyDecision, decide_safety)
-from locator.webrtc_testing import apply_loopback_ice_patch
+from locator.routine import RoutineView
+from locator.safety import DOCTOR_CONFIRMATION, SAFETY_CHECKS, SafetyDecision, decide_safety
+from locator.sharing import DetectionPool
+from locator.steps import PRESETS
 
-REPO = Path(__file__).resolve().parent
 SAMPLES_ENV = "LOCATOR_SAMPLES_DIR"
 DISCLAIMER = ("For education and self-care only: not a diagnosis or a treatment. Stop if anything hurts, "
               "and ask a doctor about any health concern.")
 CAMERA_HELP = ("No picture? Allow the camera in your browser (the camera icon in the address bar), close "
                "other programs that use it, then press START again. No camera at all: use **Photo** mode.")
+NEEDS_HTTPS = ("Your browser gives this page no camera because it was opened over plain http from another "
+               "machine. Open it with **https://** (ask whoever runs it), or on this machine at "
+               "http://localhost:8501. Photo mode works without a camera.")
+# The video component's own messages, in plain words (streamlit-webrtc's are terse or raw error names).
+CAMERA_MESSAGES = {
+    "media_api_not_available": "No camera here: this page needs https:// (or localhost) for the camera.",
+    "device_ask_permission": "Please allow this page to use your camera.",
+    "device_access_denied": "The camera is blocked: allow it with the camera icon in the address bar, "
+                            "then press START again.",
+    "device_not_available": "No camera found, or another program is using it.",
+}
+GALLERY_SIZE = 24   # sample photos shown as thumbnails
+THUMBNAIL = 160     # their longer side, in pixels
+# Each visitor keeps their last few photos' results (in their own session, never shared).
+PHOTOS_KEPT = 4
 
 st.set_page_config(page_title="Hand acupoints", page_icon="🖐️", layout="wide")
-apply_loopback_ice_patch()  # does nothing unless the browser tests ask for it
 
 
 # --- shared resources -----------------------------------------------------------------------------
@@ -54,17 +75,27 @@ class ShownPhoto:
     png: bytes | None
 
 
-@st.cache_resource(max_entries=4, show_spinner="Finding the hands...")
 def locate_upload(data: bytes, name: str, mirrored: bool) -> ShownPhoto:
-    """Detect, annotate and encode one photo, kept across reruns: every click on the page reruns it,
-    and every tab, so each photo would otherwise be detected and encoded again."""
+    """Detect, annotate and encode one photo, kept in this visitor's session: every click on the page
+    reruns it, and every tab, so each photo would otherwise be detected and encoded again."""
+    kept: dict[str, ShownPhoto] = st.session_state.setdefault("photos", {})
+    key = hashlib.sha256(data + f"\0{name}\0{mirrored}".encode()).hexdigest()
+    if key not in kept:
+        with st.spinner("Finding the hands..."):
+            kept[key] = _locate(data, name, mirrored)
+        while len(kept) > PHOTOS_KEPT:
+            kept.pop(next(iter(kept)))
+    return kept[key]
+
+
+def _locate(data: bytes, name: str, mirrored: bool) -> ShownPhoto:
     detector, lock = photo_detector()
     with lock:
         result = analyse_photo(data, detector, mirrored, label=name)
     if result.error:
         return ShownPhoto(result, None, None)
     picture = annotate_photo(result.photo.rgb, result.hands, 1 / result.photo.scale)
-    # Cached entries keep the annotated picture only, not the decoded photo as well.
+    # Kept entries hold the annotated picture only, not the decoded photo as well.
     return ShownPhoto(replace(result, photo=None), picture, encode_png(picture))
 
 
@@ -89,7 +120,7 @@ def show_photo_result(shown: ShownPhoto) -> None:
         st.error(f"{result.image}: {result.error}")
         return
     left, right = st.columns([3, 2])
-    left.image(shown.picture, caption=f"{result.image} ({result.width}×{result.height})", use_container_width=True)
+    left.image(shown.picture, caption=f"{result.image} ({result.width}×{result.height})", width="stretch")
     with right:
         if not result.hands:
             st.warning("No hand found. Try a photo where the whole hand is in view, well lit, "
@@ -111,12 +142,29 @@ def show_photo_result(shown: ShownPhoto) -> None:
                 point_card(point, shown.get(point.code, False))
 
 
-def samples_folder() -> Path:
-    return Path(os.environ.get(SAMPLES_ENV) or REPO / "samples" / "photos")
+def samples_folder() -> Path | None:
+    """The host's sample folder (``$LOCATOR_SAMPLES_DIR``), never the visitor's; None when unset."""
+    configured = os.environ.get(SAMPLES_ENV)
+    return Path(configured) if configured else None
+
+
+@st.cache_resource(ttl=60)
+def sample_gallery(folder: Path | None) -> list[tuple[Path, np.ndarray]]:
+    """Up to :data:`GALLERY_SIZE` photos of the host's sample folder with small thumbnails."""
+    from PIL import Image
+
+    gallery = []
+    for path in (find_images(folder) if folder and folder.is_dir() else [])[:GALLERY_SIZE]:
+        try:
+            with Image.open(path) as image:
+                image.thumbnail((THUMBNAIL, THUMBNAIL))
+                gallery.append((path, np.asarray(image.convert("RGB"))))
+        except OSError:
+            continue  # an unreadable file is left out of the gallery
+    return gallery
 
 
 def photo_mode() -> None:
-    st.header("Find the points on a photo")
     mirrored = st.checkbox("This photo is mirrored (a selfie)", value=False,
                            help="Selfie cameras mirror the picture, which swaps left and right.")
     upload_tab, camera_tab, samples_tab = st.tabs(["Upload a photo", "Take a snapshot", "Sample photos"])
@@ -129,82 +177,67 @@ def photo_mode() -> None:
         if snapshot is not None:
             show_photo_result(locate_upload(snapshot.getvalue(), "snapshot.jpg", mirrored))
     with samples_tab:
-        folder = Path(st.text_input("Sample folder", str(samples_folder()), key="samples_folder"))
-        photos = find_images(folder) if folder.is_dir() else []
-        if not photos:
-            st.info(f"No photos in {folder}. Fill it with the public sample set: "
-                    "`python -m locator samples` (it copies and checks them), or point to another folder.")
-        else:
-            choice = st.selectbox("Sample photo", photos, format_func=lambda p: str(p.relative_to(folder)),
-                                  key="sample_choice")
-            show_photo_result(locate_upload(choice.read_bytes(), choice.name, mirrored))
+        gallery = sample_gallery(samples_folder())
+        if not gallery:
+            st.info("No sample photos on this server. The host can set LOCATOR_SAMPLES_DIR to a folder of "
+                    "photos (`python -m locator samples` fills one).")
+            return
+        columns = st.columns(8)
+        for index, (path, thumbnail) in enumerate(gallery):
+            with columns[index % 8]:
+                st.image(thumbnail, width="stretch")
+                if st.button("Use this", key=f"sample_{index}", width="stretch"):
+                    st.session_state.sample_choice = index
+        choice = st.session_state.get("sample_choice")
+        if choice is not None and choice < len(gallery):
+            path = gallery[choice][0]
+            show_photo_result(locate_upload(path.read_bytes(), path.name, mirrored))
 
 
 # --- live mode ------------------------------------------------------------------------------------
 
-@dataclass
-class LiveSession:
-    """What the video thread and the page share for one browser session (guarded by ``lock``).
-
-    The video callback runs on streamlit-webrtc's worker thread: it updates the pipeline and the
-    routine and leaves the latest view here; the page only reads it and forwards button presses.
-    """
-
-    pipeline: LivePipeline
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    routine: Routine | None = None
-    view: RoutineView | None = None
-    selfie: bool = True
-    show_fps: bool = True
-    frames: int = 0
-    fps: float = 0.0
-    _last_frame: float | None = None
-
-    def process(self, rgb, now: float):
-        """One camera frame (RGB, as the camera sees it) in, the drawn frame out."""
-        if self.selfie:
-            rgb = rgb[:, ::-1]  # show the user a mirror, as every video-call app does
-        rgb = rgb.copy()  # writeable and contiguous for drawing
-        self.pipeline.mirrored = self.selfie
-        result = self.pipeline.process(rgb, int(now * 1000))
-        with self.lock:
-            view = self.routine.update(result.hands, now) if self.routine else None
-            self.view = view
-            self._count_frame(now)
-        target = view.target if view and not view.finished else None
-        others = [point.code for point in CATALOGUE if point.code != target] if target else []
-        draw(rgb, result, dimmed=others, labels=target is None, hidden="skip")
-        if target:
-            TargetAnnotator(target, view.step.hand, view.on_target, now).annotate(rgb, result.hands)
-        if self.show_fps:
-            draw_text(rgb, f"{self.fps:4.1f} fps", (rgb.shape[1] - 110, 24), 14)
-        return rgb
-
-    def _count_frame(self, now: float) -> None:
-        if self._last_frame is not None and now > self._last_frame:
-            instant = 1.0 / (now - self._last_frame)
-            self.fps = instant if self.fps == 0 else 0.9 * self.fps + 0.1 * instant
-        self._last_frame = now
-        self.frames += 1
+@st.cache_resource
+def detection_pool() -> DetectionPool | None:
+    """Worker processes detecting hands for every viewer of this server (host setting
+    ``LOCATOR_DETECT_WORKERS``; 0 detects in the page process)."""
+    return DetectionPool.from_environment()
 
 
-def live_session() -> LiveSession:
-    if "live_session" not in st.session_state:
-        st.session_state.live_session = LiveSession(LivePipeline())
-    return st.session_state.live_session
+@st.cache_resource
+def live_settings() -> LiveSettings:
+    """The host's settings for the live view (``LOCATOR_MAX_VIEWERS``, ``LOCATOR_VIEWER_FPS``,
+    ``LOCATOR_ICE_SERVERS``)."""
+    return LiveSettings.from_environment()
+
+
+@st.cache_resource
+def viewer_slots() -> ViewerSlots:
+    """Who is in the live view of this server, at most the host's ``LOCATOR_MAX_VIEWERS``."""
+    return ViewerSlots(live_settings().max_viewers)
+
+
+def viewer_id() -> str:
+    return st.session_state.setdefault("viewer_id", uuid.uuid4().hex)
+
+
+def live_controller() -> LiveController:
+    """This browser session's controller (the video thread and the page share it)."""
+    if "live_controller" not in st.session_state:
+        pool = detection_pool()
+        st.session_state.live_controller = LiveController(
+            lambda: LivePipeline(pool.video_detector() if pool else None))
+    return st.session_state.live_controller
 
 
 def safety_screen() -> None:
     """The questions before the routine; the answers decide whether and how it runs."""
-    st.subheader("Before you start")
+    st.markdown("#### Before you start")
     with st.form("safety"):
-        answers = {check.key: st.checkbox(check.question, key=f"safety_{check.key}")
-                   for check in SAFETY_CHECKS}
-        doctor_agreed = st.checkbox(DOCTOR_CONFIRMATION, key="doctor_agreed")
-        submitted = st.form_submit_button("Continue")
-    if submitted:
-        decision = decide_safety(answers, doctor_agreed)
-        st.session_state.safety_decision = decision
+        for check in SAFETY_CHECKS:
+            st.checkbox(check.question, key=f"safety_{check.key}")
+        st.checkbox(DOCTOR_CONFIRMATION, key="doctor_agreed")
+        # Decided in the callback, before the page is drawn again: a cleared form is gone at once.
+        st.form_submit_button("Continue", on_click=_decide_safety)
     decision = st.session_state.get("safety_decision")
     if decision is None:
         return
@@ -214,112 +247,152 @@ def safety_screen() -> None:
         st.warning(f"Please ask your doctor first; then tick \"{DOCTOR_CONFIRMATION}\".")
 
 
+def _decide_safety() -> None:
+    answers = {check.key: st.session_state[f"safety_{check.key}"] for check in SAFETY_CHECKS}
+    st.session_state.safety_decision = decide_safety(answers, st.session_state["doctor_agreed"])
+
+
 def cleared_to_start() -> SafetyDecision | None:
     """The safety screen's decision if it lets the routine start, else None."""
     decision = st.session_state.get("safety_decision")
     return decision if decision is not None and decision.proceed else None
 
 
-def step_panel(session: LiveSession) -> None:
-    """The current step, refreshed twice a second from what the video thread left."""
-    with session.lock:
-        view, routine = session.view, session.routine
-        fps, frames = session.fps, session.frames
-    st.caption(f"Processed {frames} frames, {fps:.1f} frames/s")
-    if routine is None:
-        return
-    for note in routine.notes:
+def camera_line(status: LiveStatus) -> None:
+    """Whether the camera is on, and the frame rate the person gets (when wanted)."""
+    if not status.streaming:
+        st.caption("Camera off: press **START** under the video.")
+    elif status.frames_per_second is not None and st.session_state.get("show_fps", True):
+        st.caption(f"Camera on, {status.frames_per_second:.1f} frames per second")
+    else:
+        st.caption("Camera on")
+
+
+def camera_status(controller: LiveController) -> None:
+    """The camera line, and any error from the video thread (refreshed twice a second, which also renews
+    this viewer's place in the live view while the page is open)."""
+    viewer_slots().renew(viewer_id())
+    status = controller.status(time.monotonic())
+    if status.error:
+        st.error(status.error)
+    camera_line(status)
+
+
+def step_card(controller: LiveController) -> None:
+    """The current step and its buttons, refreshed twice a second from what the video thread left."""
+    status = controller.status(time.monotonic())
+    for note in status.notes:
         st.info(note)
-    if view is None:
-        st.info("Press START under the video to begin.")
-        return
-    if view.finished:
-        summary = view.summary
-        st.success(f"Done: {summary.steps_done} steps, {summary.steps_skipped} skipped, "
-                   f"{summary.seconds_pressed:.0f} s of pressing. Shake your hands loose.")
-        return
-    step = view.step
-    st.markdown(f"#### Step {view.step_index + 1} of {view.step_count}: {step.title}")
-    st.markdown(step.instruction)
-    if view.paused:
-        st.warning("Paused")
-    elif view.prompt:
-        st.warning(view.prompt)
-    elif view.target:
-        (st.success if view.on_target else st.info)(
-            "On the point: keep pressing" if view.on_target else "Put a fingertip of your other hand on the ring")
-    st.progress(view.step_progress, text=f"{view.seconds_left:.0f} s left on this step")
-    st.progress(view.routine_progress, text="Whole routine")
-    if step.target:
-        point = BY_CODE[step.target]
-        st.caption(f"{point.code} {point.pinyin} {point.hanzi}: {point.location}")
-        show_cautions(point)
+    view = status.view
+    with st.container(border=True, key="step_card"):
+        if view is None:
+            st.markdown("Press **START** under the video to begin.")
+        elif view.finished:
+            st.success(f"Done. {view.summary.sentence()} Shake your hands loose.")
+        else:
+            step = view.step
+            st.markdown(f"#### Step {view.step_index + 1} of {view.step_count}: {step.title}")
+            st.markdown(step.instruction)
+            if view.paused:
+                st.warning("Paused: press Resume to go on")
+            elif not status.streaming:
+                st.warning("Waiting for the camera")
+            elif view.prompt:
+                st.warning(view.prompt)
+            elif view.on_target:
+                st.success("On the point: keep pressing" if view.target else "Good: keep going")
+            else:
+                st.info("Put a fingertip of your other hand on the ring")
+            st.progress(view.step_progress, text=f"{view.seconds_left:.0f} s left on this step")
+        routine_buttons(controller, view)
+        if view is not None and not view.finished:
+            st.progress(view.routine_progress, text="Whole routine")
+            if view.step.target:
+                point = BY_CODE[view.step.target]
+                st.caption(f"{point.code} {point.pinyin} {point.hanzi}: {point.location}")
+                show_cautions(point)
 
 
-def routine_controls(session: LiveSession) -> None:
-    preset = st.sidebar.selectbox("Routine", list(PRESETS), key="preset")
-    decision = cleared_to_start()
-    if decision is None:
-        return
-    if session.routine is None or session.routine.preset != preset:
-        with session.lock:
-            session.routine = Routine(preset, pregnant=decision.pregnant)
-            session.view = None
-    with session.lock:
-        paused = session.view is not None and session.view.paused
+def routine_buttons(controller: LiveController, view: RoutineView | None) -> None:
+    """Pause or Resume (whichever applies now), Back, Skip, Restart. Each acts in its callback, before
+    the card is drawn again, so the labels show the state after the click."""
+    paused = view is not None and view.paused
     actions = {"Resume" if paused else "Pause": "resume" if paused else "pause",
                "Back": "back", "Skip": "skip", "Restart": "restart"}
-    for column, (label, method) in zip(st.columns(len(actions)), actions.items()):
-        if column.button(label, key=f"routine_{method}", use_container_width=True):
-            with session.lock:
-                getattr(session.routine, method)(time.monotonic())
+    for column, (label, action) in zip(st.columns(len(actions)), actions.items()):
+        column.button(label, key=f"routine_{action}", width="stretch",
+                      on_click=controller.act, args=(action,))
 
 
 def live_mode() -> None:
-    from streamlit_webrtc import WebRtcMode, webrtc_streamer
-
-    session = live_session()
-    session.selfie = st.sidebar.toggle("Selfie view (mirrored)", value=True, key="selfie")
-    session.show_fps = st.sidebar.toggle("Show frame rate", value=True, key="show_fps")
-    st.header("Live: find the points on your hand")
-    video, panel = st.columns([3, 2])
+    if not viewer_slots().claim(viewer_id()):
+        st.warning(live_settings().busy_message())
+        st.button("Try again")
+        return
+    controller = live_controller()
+    controller.selfie = st.sidebar.toggle("Selfie view (mirrored)", value=True, key="selfie")
+    st.sidebar.toggle("Show frame rate", value=True, key="show_fps")
+    panel, video = st.columns([1, 1])  # on a phone the columns stack: the step comes first
     with video:
-        # streamlit-webrtc 0.79.0 sometimes drops a stream it thinks was not rendered; clearing this
-        # private counter before each call avoids it (FACTS.md; the version is pinned for this).
-        if "live" in st.session_state:
-            st.session_state["live"]._last_rendered_run_count = None
-        webrtc_streamer(
-            key="live", mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": []},
-            media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480}},
-                                      "audio": False},
-            video_frame_callback=lambda frame: _video_frame(session, frame),
-            async_processing=True,  # the worker takes the newest frame and drops the ones it missed
-        )
-        st.caption(CAMERA_HELP)
+        if camera_forbidden():
+            st.warning(NEEDS_HTTPS)  # instead of the video component's raw "navigator.mediaDevices" error
+        else:
+            live_video(controller)
     with panel:
-        if cleared_to_start() is None:
+        st.fragment(camera_status, run_every=0.5)(controller)
+        decision = cleared_to_start()
+        if decision is None:
             safety_screen()
-        routine_controls(session)
-        st.fragment(step_panel, run_every=0.5)(session)
+            return
+        preset = st.selectbox("Routine", list(PRESETS), key="preset")
+        controller.choose_routine(preset, decision.pregnant)
+        st.fragment(step_card, run_every=0.5)(controller)
 
 
-def _video_frame(session: LiveSession, frame):
-    import av
+def live_video(controller: LiveController) -> None:
+    """The camera's video through the controller, with the video component's messages in plain words."""
+    webrtc_streamer(
+        key="live", mode=WebRtcMode.SENDRECV, rtc_configuration=live_settings().rtc_configuration(),
+        media_stream_constraints=live_settings().camera_constraints(),
+        video_frame_callback=lambda frame: _video_frame(controller, frame),
+        on_video_ended=controller.stream_ended,  # frees the pipeline's graphs when the camera stops
+        async_processing=True,  # the worker takes the newest frame and drops the ones it missed
+        translations=CAMERA_MESSAGES,
+    )
+    st.caption(CAMERA_HELP)
 
-    rgb = session.process(frame.to_ndarray(format="rgb24"), time.monotonic())
+
+def _video_frame(controller: LiveController, frame) -> av.VideoFrame:
+    rgb = controller.process(frame.to_ndarray(format="rgb24"), time.monotonic())
     return av.VideoFrame.from_ndarray(rgb, format="rgb24")
+
+
+def camera_forbidden() -> bool:
+    """Whether the browser will refuse the camera: the page came over plain http from another machine
+    (browsers allow the camera only on https and on localhost)."""
+    url = st.context.url or ""
+    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+    return url.startswith("http://") and host not in ("localhost", "127.0.0.1", "::1")
 
 
 # --- page -----------------------------------------------------------------------------------------
 
 def main() -> None:
-    st.sidebar.title("🖐️ Hand acupoints")
-    mode = st.sidebar.radio("Mode", ["Live routine", "Photo"], key="mode")
-    st.sidebar.caption(DISCLAIMER)
-    if mode == "Photo":
-        photo_mode()
-    else:
-        live_mode()
+    st.markdown("### Hand acupoints")
+    st.markdown(DISCLAIMER)
+    mode = st.radio("Mode", ["Live routine", "Photo"], key="mode", horizontal=True,
+                    label_visibility="collapsed")
+    try:
+        resolve_model_path()  # a missing model: one line now, not a traceback later
+        if mode == "Photo":
+            viewer_slots().release(viewer_id())  # a place in the live view is free again at once
+            photo_mode()
+        else:
+            live_mode()
+    except ModelError as error:
+        st.error(f"{error}. The host sets the model with {MODEL_ENV}.")
+    except UserError as error:
+        st.error(str(error))
 
 
 main()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from . import bench, samples
-from .detector import MODEL_ENV, DetectorOptions, add_model_option
+from .detector import MODEL_ENV, PHOTO_MAX_HANDS, DetectorOptions, add_model_option
 from .errors import ImageError, ModelError, OutputError, UserError
 from .images import IMAGE_SUFFIXES, find_images
 from .outputs import atomic_output, write_atomically
@@ -59,8 +59,20 @@ def _register_locate(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--mirrored", action="store_true",
                         help="the photos are mirrored (selfie view): swaps left and right")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.add_argument("--max-hands", type=_positive_int, default=PHOTO_MAX_HANDS, metavar="N",
+                        help=f"find at most N hands per photo (default: {PHOTO_MAX_HANDS})")
     add_model_option(parser)
     parser.set_defaults(run=_run_locate)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def _inputs(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
@@ -96,8 +108,8 @@ def _run_locate(args: argparse.Namespace) -> int:
     json_path = _check_json_target(args.json, args.overwrite)
     human = sys.stderr if args.json == "-" else sys.stdout
     # The model loads before any output is opened: a bad model leaves every earlier output as it was.
-    with HandDetector(DetectorOptions(model=args.model)) as detector, _json_output(json_path) as json_out, \
-            tqdm(total=len(jobs), unit="photo", file=sys.stderr, disable=len(jobs) < 5 or None) as bar:
+    with HandDetector(DetectorOptions(model=args.model, max_hands=args.max_hands)) as detector, \
+            _json_output(json_path) as json_out, tqdm(total=len(jobs), unit="photo", file=sys.stderr, disable=len(jobs) < 5 or None) as bar:
         for (path, _), output in zip(jobs, outputs):
             result = analyse_photo(path, detector, args.mirrored)
             if result.error is None and output is not None:
@@ -177,24 +189,31 @@ def _summary_line(result) -> str:
 
 def _register_evaluate(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "evaluate", help="measure accuracy against hand-marked acupoint labels",
-        description="Compare the locator with hand-marked labels (format of acupoints-dev.json).")
+        "evaluate", help="measure accuracy against hand-marked labels",
+        description="Compare the locator with hand-marked labels: acupoints (JSON, the format of "
+                    "acupoints-dev.json; several files of the same photos are joined per hand) or "
+                    "whole-photo labels (CSV with columns image, hand, facing).")
     parser.add_argument("--labels", type=Path, required=True, nargs="+", metavar="FILE",
-                        help="label files of the same photos (their points are joined per hand)")
+                        help="acupoint labels (.json, one or more) or whole-photo labels (one .csv)")
     parser.add_argument("--images", type=Path, required=True, metavar="DIR")
     parser.add_argument("--negatives", default="nohand_*", metavar="GLOB",
                         help="photos in DIR that show no hand (default: nohand_*)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--by", metavar="COLUMN", help="CSV labels: also give the figures per value of COLUMN")
+    parser.add_argument("--mirrored", action="store_true",
+                        help="CSV labels: locate in the mirror image of every photo, told it is mirrored "
+                             "(the answers must be the same)")
     add_model_option(parser)
     parser.set_defaults(run=_run_evaluate)
 
 
-def _photo_locator(detector):
-    """``locate(path) -> hands`` for the labelled photos; a photo that cannot be read stops the run."""
+def _photo_locator(detector, flip: bool = False):
+    """``locate(path) -> hands`` for the labelled photos (in their mirror image with ``flip``); a photo
+    that cannot be read stops the run."""
     from .photos import analyse_photo
 
     def locate(path: Path):
-        result = analyse_photo(path, detector)
+        result = analyse_photo(path, detector, flip=flip)
         if result.error:
             raise ImageError(f"{path}: {result.error}")
         return result.hands
@@ -202,10 +221,10 @@ def _photo_locator(detector):
     return locate
 
 
-def _labels_and_images(args: argparse.Namespace) -> list[dict]:
-    from .evaluate import load_label_files
+def _labels_and_images(args: argparse.Namespace, photo_labels: bool = False) -> list[dict]:
+    from .evaluate import load_label_files, load_photo_labels
 
-    labels = load_label_files(args.labels)
+    labels = load_photo_labels(args.labels[0]) if photo_labels else load_label_files(args.labels)
     if not args.images.is_dir():
         raise UserError(f"--images {args.images}: not a folder")
     return labels
@@ -213,11 +232,19 @@ def _labels_and_images(args: argparse.Namespace) -> list[dict]:
 
 def _run_evaluate(args: argparse.Namespace) -> int:
     from .detector import HandDetector
-    from .evaluate import evaluate
+    from .evaluate import evaluate, evaluate_photos
 
-    labels = _labels_and_images(args)
-    with HandDetector(DetectorOptions(model=args.model)) as detector:
-        report = evaluate(labels, args.images, _photo_locator(detector), sorted(args.images.glob(args.negatives)))
+    photo_labels = len(args.labels) == 1 and args.labels[0].suffix.lower() == ".csv"
+    if not photo_labels and (args.by or args.mirrored):
+        raise UserError("--by and --mirrored need whole-photo labels (a .csv file)")
+    labels = _labels_and_images(args, photo_labels)
+    if photo_labels:
+        with HandDetector(DetectorOptions(model=args.model, max_hands=PHOTO_MAX_HANDS)) as detector:
+            report = evaluate_photos(labels, args.images, _photo_locator(detector, args.mirrored), args.by)
+    else:
+        with HandDetector(DetectorOptions(model=args.model)) as detector:
+            report = evaluate(labels, args.images, _photo_locator(detector),
+                              sorted(args.images.glob(args.negatives)))
     print(report.format())
     if args.json:
         write_atomically(args.json, (json.dumps(report.to_json(), indent=1) + "\n").encode())

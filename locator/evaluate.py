@@ -10,6 +10,7 @@ knuckle), so the measure does not depend on what the detector thinks.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -276,3 +277,143 @@ def fit_rules(labels: list[dict], images_dir: Path, locate: Callable[[Path], lis
                     "the chosen rule family and its coefficients (see catalogue.py), the radius in hand "
                     "sizes holding 80% of the labels under cross-validation by person, and the figures.",
             "points": points}
+
+
+# --- whole-photo labels: which hand, which face ------------------------------------------------------
+
+PHOTO_LABEL_COLUMNS = ("image", "hand", "facing")
+SCORE_BINS = (0.5, 0.8, 0.9, 0.95, 0.99, 1.0)
+
+
+@dataclass(frozen=True)
+class PhotoOutcome:
+    """One labelled photo and the locator's answer for its main hand (the largest found), if any.
+
+    An unsure hand gives no answer: neither its face nor (the same decision) its hand counts as right.
+    """
+
+    label: dict
+    hand: LocatedHand | None
+
+    @property
+    def found(self) -> bool:
+        return self.hand is not None
+
+    @property
+    def unsure(self) -> bool:
+        return self.hand is not None and not self.hand.sure
+
+    @property
+    def answer(self) -> tuple[str, str] | None:
+        """(hand, face) as reported, None when no hand was found or it is unsure."""
+        return (self.hand.handedness, self.hand.facing) if self.found and not self.unsure else None
+
+    @property
+    def hand_right(self) -> bool:
+        return self.answer is not None and self.answer[0] == self.label["hand"]
+
+    @property
+    def face_right(self) -> bool:
+        return self.answer is not None and self.answer[1] == self.label["facing"]
+
+    @property
+    def both_right(self) -> bool:
+        return self.hand_right and self.face_right
+
+    @property
+    def score(self) -> float:
+        return self.hand.handedness_score if self.hand is not None else float("nan")
+
+
+@dataclass
+class PhotoReport:
+    """Hands found, left/right and palm/back per photo; overall, per group, and a calibration table."""
+
+    outcomes: list[PhotoOutcome]
+    by: str | None = None
+
+    def groups(self) -> dict[str, list[PhotoOutcome]]:
+        groups = {"all": self.outcomes}
+        if self.by:
+            for value in sorted({o.label[self.by] for o in self.outcomes}):
+                groups[f"{self.by}={value}"] = [o for o in self.outcomes if o.label[self.by] == value]
+        return groups
+
+    @staticmethod
+    def rates(outcomes: list[PhotoOutcome]) -> dict[str, float]:
+        """Shares of the photos (a missed photo counts as wrong) and of the answers given."""
+        n = max(len(outcomes), 1)
+        answered = [o for o in outcomes if o.found and not o.unsure]
+        return {"photos": len(outcomes), "found": sum(o.found for o in outcomes) / n,
+                "hand": sum(o.hand_right for o in outcomes) / n, "face": sum(o.face_right for o in outcomes) / n,
+                "both": sum(o.both_right for o in outcomes) / n, "unsure": sum(o.unsure for o in outcomes) / n,
+                "answered_right": sum(o.both_right for o in answered) / max(len(answered), 1)}
+
+    def calibration(self) -> list[dict]:
+        """For answers given (found, not unsure) per score bin: how many, and the share fully right."""
+        answered = [o for o in self.outcomes if o.found and not o.unsure]
+        table = []
+        for low, high in zip(SCORE_BINS, SCORE_BINS[1:] + (1.0001,)):
+            inside = [o for o in answered if low <= o.score < high]
+            if inside:
+                table.append({"from": low, "to": min(high, 1.0), "answers": len(inside),
+                              "right": sum(o.both_right for o in inside) / len(inside)})
+        sure = [o for o in answered if o.score >= 0.9]
+        table.append({"from": 0.9, "to": 1.0, "answers": len(sure),
+                      "right": sum(o.both_right for o in sure) / max(len(sure), 1)})
+        return table
+
+    def to_json(self) -> dict:
+        return {"groups": {name: {k: round(v, 4) for k, v in self.rates(group).items()}
+                           for name, group in self.groups().items()},
+                "calibration": [{k: round(v, 4) for k, v in row.items()} for row in self.calibration()],
+                "missed": [o.label["image"] for o in self.outcomes if not o.found]}
+
+    def format(self) -> str:
+        columns = ("found", "hand", "face", "both", "unsure")
+        lines = [f"{'group':<22}{'photos':>7}" + "".join(f"{c:>8}" for c in columns) + f"{'answers right':>15}"]
+        for name, group in self.groups().items():
+            rates = self.rates(group)
+            lines.append(f"{name:<22}{rates['photos']:>7}" + "".join(f"{rates[c]:>8.1%}" for c in columns)
+                         + f"{rates['answered_right']:>15.1%}")
+        lines.append("(shares of all photos; a missed photo counts as wrong; 'answers right': both right, "
+                     "among hands reported palm/back/side)")
+        lines.append("calibration of the answers given (score: answers, both right):")
+        rows = self.calibration()
+        for row in rows[:-1]:
+            lines.append(f"  [{row['from']:.2f}, {row['to']:.2f}{']' if row['to'] == 1.0 else ')'}"
+                         f"{row['answers']:>7}{row['right']:>9.1%}")
+        lines.append(f"  score >= 0.90: {rows[-1]['answers']} answers, {rows[-1]['right']:.1%} right")
+        missed = [o.label["image"] for o in self.outcomes if not o.found]
+        if missed:
+            lines.append(f"missed: {', '.join(missed)}")
+        return "\n".join(lines)
+
+
+def load_photo_labels(path: Path) -> list[dict]:
+    """CSV rows with at least ``image``, ``hand`` (left/right) and ``facing`` (palm/back); other columns
+    (e.g. ``skin``) can group the figures."""
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    except FileNotFoundError:
+        raise LabelsError(f"{path}: no such labels file") from None
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise LabelsError(f"{path}: not a CSV labels file ({error})") from None
+    missing = [c for c in PHOTO_LABEL_COLUMNS if not rows or c not in rows[0]]
+    if missing:
+        raise LabelsError(f"{path}: CSV labels need the columns {', '.join(PHOTO_LABEL_COLUMNS)} "
+                        f"(missing: {', '.join(missing)})")
+    return rows
+
+
+def evaluate_photos(labels: list[dict], images_dir: Path, locate: Callable[[Path], list[LocatedHand]],
+                    by: str | None = None) -> PhotoReport:
+    """Run ``locate`` on every labelled photo; score the largest hand found against the photo's label."""
+    if by is not None and labels and by not in labels[0]:
+        raise LabelsError(f"--by {by}: no such column (have: {', '.join(labels[0])})")
+    outcomes = []
+    for label in labels:
+        found = locate(images_dir / label["image"])
+        outcomes.append(PhotoOutcome(label, max(found, key=lambda h: h.size) if found else None))
+    return PhotoReport(outcomes, by)

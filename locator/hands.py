@@ -7,23 +7,21 @@ No I/O, no UI, no MediaPipe: the detector adapter produces :class:`DetectedHand`
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
 import numpy as np
 
 from .catalogue import CATALOGUE, Acupoint, Facing
-from .geometry import Landmark, chirality, hand_size, palm_tilt, thumb_lift
+from .geometry import Landmark, chirality, hand_size, palm_tilt
+from .handface import face_features, shipped_model
 
 Handedness = Literal["left", "right"]
-
-# Log-odds for "palm toward the camera" per hand size of thumb lift (see thumb_lift): a thumb 0.2 hand
-# sizes out of the palm plane weighs like a 0.88 label score; the cue is capped so a wild depth estimate
-# cannot outvote a sure label. Measured on the shared photos, the lift is positive on palms and negative on
-# backs wherever the label was sure, and it corrects the label where it was unsure (a palm scored 0.54).
-THUMB_LIFT_WEIGHT = 10.0
-THUMB_LIFT_CAP = 3.0
+# The face toward the camera as decided: "unsure" when the evidence is too weak to say palm or back
+# (then no face-specific point is shown, and the person is asked to turn the hand or show more of it).
+FacingDecision = Facing | Literal["unsure"]
+UNSURE_PROMPT = "Hold your hand flat to the camera, all of it in view"
 # Below this |cos| between palm normal and the camera axis (about 73 degrees of tilt) the hand is seen
 # edge-on: neither the palm nor the back is really toward the camera.
 SIDE_TILT = 0.3
@@ -52,17 +50,25 @@ class DetectedHand:
     """What the detector saw, in pixels of the oriented image, before any decision of ours.
 
     ``label`` is the detector's appearance-based guess of the hand as it looks in the picture
-    ("right" means: looks like a right hand in this image, mirrored or not).
+    ("right" means: looks like a right hand in this image, mirrored or not). ``world`` is MediaPipe's
+    3D estimate in metres; ``knuckle_shade`` an appearance cue read from the frame
+    (:func:`locator.handface.knuckle_shade`); both are optional evidence for palm or back.
     """
 
     landmarks: np.ndarray  # (21, 2) x, y in pixels
     depth: np.ndarray      # (21,) relative depth, same units as x (smaller = closer to the camera)
     label: Handedness
     label_score: float
+    world: np.ndarray | None = None   # (21, 3) metres, z away from the camera
+    knuckle_shade: float | None = None
 
     def scaled(self, factor: float) -> "DetectedHand":
         """The same hand in a picture ``factor`` times larger."""
-        return DetectedHand(self.landmarks * factor, self.depth * factor, self.label, self.label_score)
+        return replace(self, landmarks=self.landmarks * factor, depth=self.depth * factor)
+
+    def shifted(self, offset: np.ndarray) -> "DetectedHand":
+        """The same hand in a picture whose origin moved by ``-offset`` (a crop or a margin undone)."""
+        return replace(self, landmarks=self.landmarks + offset)
 
 
 @dataclass(frozen=True)
@@ -95,10 +101,15 @@ class LocatedHand:
 
     handedness: Handedness
     handedness_score: float
-    facing: Facing
+    facing: FacingDecision
     facing_score: float
     landmarks: np.ndarray
     points: tuple[LocatedPoint, ...]
+
+    @property
+    def sure(self) -> bool:
+        """Whether the face (and so the hand) is known; if not, ask for :data:`UNSURE_PROMPT`."""
+        return self.facing != "unsure"
 
     @property
     def size(self) -> float:
@@ -117,32 +128,31 @@ class LocatedHand:
         }
 
 
-def decide_hand_and_face(hand: DetectedHand, mirrored: bool) -> tuple[Handedness, float, Facing, float]:
+def decide_hand_and_face(hand: DetectedHand, mirrored: bool) -> tuple[Handedness, float, FacingDecision, float]:
     """Which real hand this is and which face is toward the camera, each with a score in [0, 1].
 
     The two decisions are one: in 2D a left palm and a right back have the same outline (same
-    :func:`chirality`), so the outline fixes the pair and the evidence picks which of the two it is.
-    Two pieces of evidence, added as log-odds for "palm toward the camera": the detector's left/right
-    label (appearance) read through the outline, and the thumb's lift out of the palm plane (depth).
-    Their sum decides the face, then the outline gives the hand; both share its score. A mirrored
-    (selfie) view swaps left and right but not palm and back. A hand seen edge-on is "side", scored by
-    how far past the tilt limit it is.
+    :func:`chirality`), so the outline fixes the pair and the evidence picks which of the two it is:
+    :mod:`locator.handface` gives a calibrated probability of "palm" from the detector's label, the
+    thumb's lift out of the palm plane and the knuckles' shade. The outline then gives the hand; both
+    share the score. Below the model's ``unsure_below`` the face is "unsure" (the hand is still the
+    likelier one). A mirrored (selfie) view swaps left and right but not palm and back. A hand seen
+    edge-on is "side", scored by how far past the tilt limit it is.
     """
-    points3d = np.column_stack([hand.landmarks, hand.depth])
     right_palm_outline = chirality(hand.landmarks) < 0  # unmirrored: a right palm or a left back
-    label_says_palm = (hand.label == "right") == right_palm_outline
-    score = min(max(hand.label_score, 1e-6), 1 - 1e-6)
-    label_evidence = np.log(score / (1 - score)) * (1 if label_says_palm else -1)
-    thumb_evidence = np.clip(THUMB_LIFT_WEIGHT * thumb_lift(points3d), -THUMB_LIFT_CAP, THUMB_LIFT_CAP)
-    evidence = label_evidence + thumb_evidence
-    palm = evidence > 0
-    confidence = float(1 / (1 + np.exp(-abs(evidence))))
+    model = shipped_model()
+    palm_probability = model.palm_probability(face_features(
+        hand.label, hand.label_score, right_palm_outline, hand.world, hand.knuckle_shade))
+    palm = palm_probability > 0.5
+    confidence = max(palm_probability, 1.0 - palm_probability)
 
     looks_right = palm == right_palm_outline
     real_hand: Handedness = "right" if looks_right != mirrored else "left"
-    tilt = palm_tilt(points3d)
+    tilt = palm_tilt(np.column_stack([hand.landmarks, hand.depth]))
     if tilt < SIDE_TILT:
         return real_hand, confidence, "side", 1.0 - tilt / SIDE_TILT
+    if confidence < model.unsure_below:
+        return real_hand, confidence, "unsure", confidence
     return real_hand, confidence, "palm" if palm else "back", confidence
 
 
@@ -162,11 +172,12 @@ def unplaceable_points(landmarks: np.ndarray) -> dict[str | None, str]:
     return {}
 
 
-def locate_points(landmarks: np.ndarray, facing: Facing, catalogue: tuple[Acupoint, ...] = CATALOGUE,
+def locate_points(landmarks: np.ndarray, facing: FacingDecision, catalogue: tuple[Acupoint, ...] = CATALOGUE,
                   frame_size: tuple[int, int] | None = None) -> tuple[LocatedPoint, ...]:
-    """Every catalogue point on a hand, flagged by whether it is on the face toward the camera and, when
-    it cannot be placed on this hand, why. With ``frame_size`` (width, height), a point that falls outside
-    the picture (the forearm's PC6 on a hand cut off at the wrist) is not placed either."""
+    """Every catalogue point on a hand, flagged by whether it is on the face toward the camera (none is,
+    on a hand whose face is unsure) and, when it cannot be placed on this hand, why. With ``frame_size``
+    (width, height), a point that falls outside the picture (the forearm's PC6 on a hand cut off at the
+    wrist) is not placed either."""
     positions = rule_weights(catalogue) @ landmarks  # every rule at once: they are affine
     doubts = unplaceable_points(landmarks)
     located = []
@@ -175,7 +186,7 @@ def locate_points(landmarks: np.ndarray, facing: Facing, catalogue: tuple[Acupoi
         if reason is None and frame_size is not None and not (0 <= xy[0] < frame_size[0]
                                                               and 0 <= xy[1] < frame_size[1]):
             reason = OUTSIDE_PICTURE
-        located.append(LocatedPoint(point, xy, point.visible_from(facing), reason))
+        located.append(LocatedPoint(point, xy, facing != "unsure" and point.visible_from(facing), reason))
     return tuple(located)
 
 

@@ -14,7 +14,7 @@ from typing import Iterable
 import cv2
 import numpy as np
 
-from .hands import LocatedHand
+from .hands import UNSURE_PROMPT, LocatedHand
 from .routine import PRESS_RADIUS
 
 RGB = tuple[int, int, int]
@@ -72,7 +72,8 @@ class PointAnnotator:
     cross-validation, drawn at that size in hand sizes on every hand.
 
     Points on the face away from the camera, or that cannot be placed on this hand, are drawn as a
-    hollow ring (``hidden="hollow"``) or left out (``hidden="skip"``). Codes in ``dimmed`` are drawn
+    hollow ring (``hidden="hollow"``) or left out (``hidden="skip"``); on a hand whose face is unsure
+    they are left out. Codes in ``dimmed`` are drawn
     small and grey (the routine's other points).
     """
 
@@ -85,7 +86,7 @@ class PointAnnotator:
             r = marker_radius(hand, scale, self.radius)
             for point in hand.points:
                 shown = point.on_visible_face and point.placeable
-                if not shown and self.hidden == "skip":
+                if not shown and (self.hidden == "skip" or not hand.sure):
                     continue
                 centre = _px(point.xy, scale)
                 if point.code in self.dimmed:
@@ -123,11 +124,20 @@ class LabelAnnotator:
 @dataclass
 class LegendAnnotator:
     """A small box in the top-left corner: which hand and which face was seen, and what the short labels
-    on the picture mean (one line per numbered series of points, e.g. "1-4: EX-UE9 Baxie (finger webs)")."""
+    on the picture mean (one line per numbered series of points, e.g. "1-4: EX-UE9 Baxie (finger webs)").
+
+    With several hands, each hand's line starts with a letter that is also drawn at that hand's wrist.
+    """
 
     def annotate(self, image: np.ndarray, hands: Iterable[LocatedHand], scale: float = 1.0) -> np.ndarray:
         hands = list(hands)
-        lines = [f"{hand.handedness} hand, {hand.facing} ({hand.handedness_score:.0%})" for hand in hands]
+        lines = [_hand_line(hand) for hand in hands]
+        if len(hands) > 1:
+            lines = [f"{_hand_tag(n)}: {line}" for n, line in enumerate(lines)]
+            for n, hand in enumerate(hands):
+                x, y = _px(hand.landmarks[0], scale)
+                height = max(12.0, marker_radius(hand, scale, 0.12))
+                draw_text(image, _hand_tag(n), (x - int(height / 3), y + int(height)), height)
         lines = (lines or ["no hand found"]) + short_label_legend(hands)
         height = max(12.0, min(image.shape[:2]) / 32)
         row = int(height * 1.5)
@@ -138,6 +148,17 @@ class LegendAnnotator:
         for number, text in enumerate(lines, start=1):
             draw_text(image, text, (int(height / 2), number * row), height, outline=False)
         return image
+
+
+def _hand_line(hand: LocatedHand) -> str:
+    if not hand.sure:
+        return f"{hand.handedness} hand? {UNSURE_PROMPT}"
+    return f"{hand.handedness} hand, {hand.facing} ({hand.handedness_score:.0%})"
+
+
+def _hand_tag(number: int) -> str:
+    """A, B, C...: letters, so they are not taken for the finger webs' numbers 1-4."""
+    return chr(ord("A") + number)
 
 
 def short_label_legend(hands: Iterable[LocatedHand]) -> list[str]:

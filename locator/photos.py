@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -47,16 +47,24 @@ def locate_in_photo(photo: Photo, detector: PhotoDetector, mirrored: bool = Fals
             for hand in detector.detect(small)]
 
 
+def mirror_image(photo: Photo) -> Photo:
+    """The photo flipped left to right (what a selfie camera would have shown)."""
+    return replace(photo, rgb=np.ascontiguousarray(photo.rgb[:, ::-1]))
+
+
 def analyse_photo(source: Path | bytes, detector: PhotoDetector, mirrored: bool = False,
-                  label: str | None = None) -> PhotoResult:
+                  label: str | None = None, flip: bool = False) -> PhotoResult:
     """Read and locate one photo (a path, or an upload's bytes named by ``label``); a bad file becomes
-    ``error`` instead of an exception."""
+    ``error`` instead of an exception. ``flip``: locate in the photo's mirror image, told it is mirrored
+    (the same real hands must come out: a check of the decisions)."""
     result = PhotoResult(image=label if label is not None else str(source))
     try:
         photo = read_photo(source)
     except UserError as error:
         result.error = str(error)
         return result
+    if flip:
+        photo, mirrored = mirror_image(photo), not mirrored
     result.width, result.height = photo.full_size
     result.photo = photo
     result.hands = locate_in_photo(photo, detector, mirrored)

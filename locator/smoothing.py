@@ -14,7 +14,7 @@ drops its filter and a new hand starts with a fresh one.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -110,7 +110,7 @@ class HandSmoother:
             smoothed = track.filter(hand.landmarks, t, scale=size / 100.0)
             track.wrist = smoothed[0]
             new_tracks.append(track)
-            out.append(DetectedHand(smoothed, hand.depth, hand.label, hand.label_score))
+            out.append(replace(hand, landmarks=smoothed))
         self._tracks = new_tracks  # tracks not matched this frame are dropped
         return out
 

@@ -15,6 +15,7 @@ import pytest
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_HANDS = SHARED / "hands"
+SHARED_HANDS11K = SHARED / "hands11k"
 KINDS = ("model", "browser", "download")
 
 
@@ -46,3 +47,9 @@ def shared_folder(path: Path) -> Path:
 @pytest.fixture(scope="session")
 def shared_hands() -> Path:
     return shared_folder(SHARED_HANDS)
+
+
+@pytest.fixture(scope="session")
+def shared_hands11k() -> Path:
+    """The 11K Hands development photos with their labels (``labels.csv``, ``images/``)."""
+    return shared_folder(SHARED_HANDS11K)

@@ -65,6 +65,13 @@ def test_folder_without_images_and_missing_model_are_one_line(tmp_path, hand_pho
     assert code == 2 and stderr.strip().splitlines()[-1].startswith("locator: error: hand model not found")
 
 
+@pytest.mark.parametrize("value", ["0", "-2", "many"])
+def test_max_hands_must_be_a_positive_number(hand_photo, value):
+    code, records, stderr = run_locate(str(hand_photo), "--max-hands", value)
+    assert code == 2 and records == []
+    assert stderr.strip().splitlines()[-1].endswith(f"expected a whole number of at least 1, got {value!r}")
+
+
 @pytest.mark.parametrize("mode", ["L", "I;16", "RGBA", "P", "LA"])
 def test_image_modes_become_rgb_and_hands_are_still_found(tmp_path, shared_hands, detector, mode):
     rgb = Image.open(shared_hands / "images" / "palm_left_07.jpg").convert("RGB")

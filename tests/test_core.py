@@ -9,9 +9,11 @@ import pytest
 from locator.catalogue import BY_CODE, CATALOGUE, FAMILIES, FITTED_RULES
 from locator.fitting import Sample, fit, fit_point, fitted_weights, leave_one_group_out, same_constants
 from locator.geometry import Landmark, chirality, hand_size
+from locator.handface import FaceModel
 from locator.hands import DetectedHand, decide_hand_and_face, locate_hand, locate_points, rule_weights
 from locator.overlay import PointAnnotator
-from locator.routine import PRESETS, PRESS_RADIUS
+from locator.routine import PRESS_RADIUS
+from locator.steps import PRESETS, expand
 
 from .synthetic import right_palm_landmarks
 
@@ -79,7 +81,7 @@ def test_rules_and_rings_are_the_fitted_ones():
         weights = family.weights([entry["coefficients"][t.name] for t in family.terms])
         assert np.allclose(rule_weights((point,))[0], weights), point.code
         assert point.radius == entry["radius"] > 0, point.code
-        targeted = any(step.target == point.code for steps in PRESETS.values() for step in steps)
+        targeted = any(step.target == point.code for entries in PRESETS.values() for step in expand(entries))
         assert not targeted or PRESS_RADIUS >= point.radius, point.code
 
 
@@ -160,7 +162,7 @@ def test_a_rule_that_would_not_follow_the_hand_is_refused():
         rule_weights((BY_CODE["LI4"], drifting))
 
 
-def detected(landmarks, label, score=0.9, depth=None) -> DetectedHand:
+def detected(landmarks, label, score=0.99, depth=None) -> DetectedHand:
     return DetectedHand(landmarks, np.zeros(21) if depth is None else depth, label, score)
 
 
@@ -177,28 +179,55 @@ def test_hand_and_face_are_one_decision():
     assert decide_hand_and_face(detected(mirrored_outline, "left"), mirrored=True)[::2] == ("right", "palm")
 
 
-def test_flat_hand_scores_come_from_the_detector_label():
-    handedness, h_score, facing, f_score = decide_hand_and_face(detected(right_palm_landmarks(), "right", 0.73),
-                                                               mirrored=False)
-    assert h_score == pytest.approx(0.73) and f_score == pytest.approx(0.73)
+def world_with_thumb(lift: float) -> np.ndarray:
+    """World landmarks (metres, z away from the camera) of the flat synthetic hand, the thumb lifted
+    ``lift`` hand sizes toward the camera (negative: away)."""
+    landmarks = right_palm_landmarks()
+    world = np.column_stack([landmarks / 1000.0, np.zeros(21)])
+    world[[Landmark.THUMB_IP, Landmark.THUMB_TIP], 2] = -lift * hand_size(landmarks) / 1000.0
+    return world
 
 
-def thumb_depth(lift: float) -> np.ndarray:
-    """Depths that lift the thumb ``lift`` hand sizes toward the camera (negative: away)."""
-    depth = np.zeros(21)
-    depth[[Landmark.THUMB_IP, Landmark.THUMB_TIP]] = -lift * hand_size(right_palm_landmarks())
-    return depth
+def palm_probability(hand: DetectedHand) -> float:
+    handedness, score, facing, _ = decide_hand_and_face(hand, mirrored=False)
+    return score if handedness == "right" else 1 - score  # right palm outline: right = palm
 
 
-def test_thumb_lift_corrects_an_unsure_label_but_not_a_sure_one():
+def test_each_cue_pushes_the_shipped_model_the_way_it_should():
     palm = right_palm_landmarks()
-    # The label says "left" (so: a left back) but barely; the thumb stands toward the camera: a right palm.
-    unsure = decide_hand_and_face(detected(palm, "left", 0.55, thumb_depth(0.2)), mirrored=False)
-    assert unsure[::2] == ("right", "palm") and unsure[1] > 0.8
-    sure = decide_hand_and_face(detected(palm, "left", 0.99, thumb_depth(0.2)), mirrored=False)
-    assert sure[::2] == ("left", "back") and sure[1] < 0.99
-    agreeing = decide_hand_and_face(detected(palm, "right", 0.8, thumb_depth(0.2)), mirrored=False)
-    assert agreeing[::2] == ("right", "palm") and agreeing[1] > 0.95
+    # The label read through the outline: "right" on a right-palm outline says palm, and surer with its score.
+    assert palm_probability(detected(palm, "right", 0.95)) > palm_probability(detected(palm, "right", 0.7)) \
+        > palm_probability(detected(palm, "left", 0.7)) > palm_probability(detected(palm, "left", 0.95))
+    # The thumb toward the camera says palm; away from it, back.
+    unsure_label = detected(palm, "left", 0.6)
+    assert palm_probability(replace(unsure_label, world=world_with_thumb(0.3))) \
+        > palm_probability(unsure_label) > palm_probability(replace(unsure_label, world=world_with_thumb(-0.3)))
+    # Knuckles as light as the finger segments: palm (the back's knuckles are wrinkled and darker).
+    assert palm_probability(replace(unsure_label, knuckle_shade=-0.03)) \
+        > palm_probability(replace(unsure_label, knuckle_shade=-0.16))
+
+
+def test_missing_cues_push_neither_way(monkeypatch):
+    model = FaceModel(np.array([1.0, 4.0, 10.0]), bias=0.5, neutral=np.array([0.0, 0.1, -0.05]),
+                      unsure_below=0.8)
+    monkeypatch.setattr("locator.hands.shipped_model", lambda: model)
+    hand = detected(right_palm_landmarks(), "right", 0.9)
+    without = palm_probability(hand)
+    with_neutral = palm_probability(replace(hand, world=world_with_thumb(0.1), knuckle_shade=-0.05))
+    assert without == pytest.approx(with_neutral, abs=0.02)
+
+
+def test_a_weak_decision_is_unsure_and_shows_no_face_specific_point(monkeypatch):
+    model = FaceModel(np.array([1.0, 0.0, 0.0]), bias=0.0, neutral=np.zeros(3), unsure_below=0.8)
+    monkeypatch.setattr("locator.hands.shipped_model", lambda: model)
+    weak = locate_hand(detected(right_palm_landmarks(), "right", 0.7))  # P(palm) = 0.7
+    assert weak.facing == "unsure" and not weak.sure and weak.handedness == "right"
+    assert weak.facing_score == pytest.approx(0.7)
+    assert not any(p.on_visible_face for p in weak.points)
+    assert weak.to_json()["facing"] == "unsure"
+    strong = locate_hand(detected(right_palm_landmarks(), "right", 0.9))
+    assert strong.sure and (strong.handedness, strong.facing) == ("right", "palm")
+    assert strong.handedness_score == strong.facing_score == pytest.approx(0.9)
 
 
 def test_edge_on_hand_is_side_and_shows_only_the_webs():
@@ -278,3 +307,20 @@ def test_shipped_constants_compare_by_rule_not_by_last_digit():
     other_family = json.loads(json.dumps(shipped))
     other_family["LI4"]["family"] = "something else"
     assert not same_constants(shipped, other_family)
+
+
+def test_an_unsure_hand_gets_no_markers_and_the_legend_asks_to_show_it(monkeypatch):
+    from locator.hands import UNSURE_PROMPT
+    from locator.overlay import LegendAnnotator
+
+    model = FaceModel(np.array([1.0, 0.0, 0.0]), bias=0.0, neutral=np.zeros(3), unsure_below=0.8)
+    monkeypatch.setattr("locator.hands.shipped_model", lambda: model)
+    unsure = locate_hand(detected(right_palm_landmarks(), "right", 0.6))
+    blank = np.zeros((480, 640, 3), np.uint8)
+    assert not PointAnnotator(hidden="hollow").annotate(blank.copy(), [unsure]).any()
+    drawn = []
+    monkeypatch.setattr("locator.overlay.draw_text", lambda image, text, *a, **k: drawn.append(text))
+    LegendAnnotator().annotate(blank.copy(), [unsure, locate_hand(detected(right_palm_landmarks(), "right"))])
+    assert drawn[:2] == ["A", "B"]  # each hand lettered at its wrist
+    assert drawn[2].startswith("A: right hand?") and UNSURE_PROMPT in drawn[2]
+    assert drawn[3].startswith("B: right hand, palm")

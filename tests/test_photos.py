@@ -2,7 +2,6 @@
 
 import csv
 import json
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,10 +9,10 @@ from PIL import Image
 
 from locator.catalogue import CATALOGUE, FITTED_RULES
 from locator.cli import main
-from locator.detector import HandDetector
+from locator.detector import DetectorOptions, HandDetector
 from locator.evaluate import labelled_hands, load_labels
 from locator.images import read_photo
-from locator.photos import analyse_photo, locate_in_photo
+from locator.photos import analyse_photo, locate_in_photo, mirror_image
 
 pytestmark = pytest.mark.model
 
@@ -35,9 +34,27 @@ def test_hands_found_on_palm_and_back_photos_and_none_on_empty_ones(shared_hands
     palm_or_back = [name for name, row in manifest.items() if row["view"].split()[0] in ("palm", "back")]
     found = [name for name in palm_or_back if analyse_photo(images / name, detector).hands]
     assert len(palm_or_back) >= 10
-    assert len(found) / len(palm_or_back) >= 0.9, sorted(set(palm_or_back) - set(found))
+    assert len(found) / len(palm_or_back) >= 0.95, sorted(set(palm_or_back) - set(found))
     for name in (n for n in manifest if n.startswith("nohand_")):
         assert analyse_photo(images / name, detector).hands == [], name
+
+
+# Photos with several hands, and how many the manifest's notes say are in view (each counted by eye).
+CROWDS = {"multi_unk_01.jpg": 6, "multi_both_03_gt.jpg": 2, "nh_011.jpg": 2, "nh_016.jpg": 2, "nh_058.jpg": 2}
+
+
+def test_photos_with_several_hands_return_all_of_them_once(shared_hands, detector):
+    for name, count in CROWDS.items():
+        hands = analyse_photo(shared_hands / "images" / name, detector).hands
+        assert len(hands) == count, name
+        wrists = np.array([hand.landmarks[0] for hand in hands])
+        gaps = np.linalg.norm(wrists[:, None] - wrists[None], axis=2) + np.eye(len(hands)) * 1e9
+        assert gaps.min() > 0.3 * min(hand.size for hand in hands), name  # no hand twice
+
+
+def test_max_hands_limits_the_photo_pipeline(shared_hands):
+    with HandDetector(DetectorOptions(max_hands=3)) as three:
+        assert len(analyse_photo(shared_hands / "images" / "multi_unk_01.jpg", three).hands) == 3
 
 
 def test_hand_and_face_agree_with_the_manifest_where_it_is_sure(shared_hands, manifest, detector):
@@ -55,19 +72,23 @@ def test_hand_and_face_agree_with_the_manifest_where_it_is_sure(shared_hands, ma
 
 
 def test_mirror_image_of_every_clear_photo_gives_the_same_decisions(shared_hands, manifest, detector):
-    """Flip each photo that shows one palm or back, say it is mirrored: same real hand, same face."""
-    checked = 0
+    """Flip each photo that shows one palm or back, say it is mirrored: same real hand, same face. A view
+    may be unsure (the page then asks to turn the hand); it must never say the opposite."""
+    checked, unsure = 0, []
     for name, row in manifest.items():
         if row["view"] not in ("palm", "back"):
             continue
         photo = read_photo(shared_hands / "images" / name)
         plain = locate_in_photo(photo, detector)
-        flipped = locate_in_photo(replace(photo, rgb=photo.rgb[:, ::-1].copy()), detector, mirrored=True)
+        flipped = locate_in_photo(mirror_image(photo), detector, mirrored=True)
         if len(plain) != 1 or len(flipped) != 1:
+            continue
+        if not (plain[0].sure and flipped[0].sure):
+            unsure.append(name)
             continue
         assert (plain[0].handedness, plain[0].facing) == (flipped[0].handedness, flipped[0].facing), name
         checked += 1
-    assert checked >= 8
+    assert checked >= 30 and len(unsure) <= 1, unsure
 
 
 def test_mirrored_photo_gives_the_same_real_hand(shared_hands, detector, tmp_path):

@@ -1,18 +1,28 @@
 """The guided routine: steps, safety screen, prompts, press detection and timers, on a fake clock."""
 
+import json
+
 import numpy as np
 import pytest
 
 from locator.geometry import Landmark
 from locator.hands import LocatedHand, locate_points
-from locator.routine import (
-    GRACE_SECONDS, HOLD_STILL, MAX_SECONDS_PER_UPDATE, PREGNANCY_NOTE, PRESETS, PRESS_RADIUS,
-    SAFETY_CHECKS, Routine, build_steps, decide_safety,
-)
+from locator.routine import GRACE_SECONDS, HOLD_STILL, MAX_SECONDS_PER_UPDATE, PRESS_RADIUS, Routine
+from locator.safety import PREGNANCY_NOTE, SAFETY_CHECKS, allowed_steps, decide_safety
+from locator.steps import PRESETS, expand
 
 from .synthetic import right_palm_landmarks
 
 FRAME = 0.1  # seconds between updates, about what the live page delivers
+
+
+def build_steps(preset: str, pregnant: bool):
+    return allowed_steps(expand(PRESETS[preset]), pregnant)[0]
+
+
+def new_routine(preset: str = "full routine", pregnant: bool = False) -> Routine:
+    """A routine as the page starts it: a preset's steps, less what the safety policy leaves out."""
+    return Routine(*allowed_steps(expand(PRESETS[preset]), pregnant))
 
 
 def hand(handedness="left", facing="palm", shift=(0.0, 0.0)) -> LocatedHand:
@@ -34,12 +44,12 @@ def pressing(target: LocatedHand, code: str, offset=(0.0, 0.0)) -> list[LocatedH
     return [target, presser(target.point(code).xy + np.asarray(offset), other)]
 
 
-def run(routine: Routine, hands, start: float, seconds: float):
+def run(walker: Routine, hands, start: float, seconds: float):
     """Feed the same hands every FRAME seconds from ``start``; return the last view and the end time."""
     now, view = start, None
     for _ in range(round(seconds / FRAME)):
         now = round(now + FRAME, 6)
-        view = routine.update(hands, now)
+        view = walker.update(hands, now)
     return view, now
 
 
@@ -73,9 +83,9 @@ def test_pregnancy_removes_every_hegu_step_and_says_why(preset):
     steps = build_steps(preset, pregnant=True)
     assert "LI4" not in {s.target for s in steps}
     assert len(steps) == len(build_steps(preset, pregnant=False)) - 2
-    assert Routine(preset, pregnant=True).notes == (PREGNANCY_NOTE,)
+    assert new_routine(preset, pregnant=True).notes == (PREGNANCY_NOTE,)
     assert "pregnancy" in PREGNANCY_NOTE and "Hegu" in PREGNANCY_NOTE
-    assert Routine(preset).notes == ()
+    assert new_routine(preset).notes == ()
 
 
 # --- Safety screen --------------------------------------------------------------------------------
@@ -118,22 +128,23 @@ def test_a_misspelt_answer_is_an_error_not_a_silent_no():
 # --- Prompts --------------------------------------------------------------------------------------
 
 def test_no_hands_asks_for_the_target_hand():
-    view = Routine().update([], 0.1)
+    view = new_routine().update([], 0.1)
     assert view.prompt == "Bring your left hand into view" and not view.on_target
     assert view.target == "PC8" and view.step_index == 0
 
 
 def test_only_the_other_hand_in_view_still_asks_for_the_target_hand():
-    assert Routine().update([hand("right", "palm")], 0.1).prompt == "Bring your left hand into view"
+    view = new_routine().update([hand("right", "palm")], 0.1)
+    assert view.prompt == "That is your right hand: this step is for your left hand"
 
 
 def test_wrong_face_asks_to_turn_the_hand_over():
-    assert Routine().update([hand("left", "back")], 0.1).prompt == "Turn your hand over"
+    assert new_routine().update([hand("left", "back")], 0.1).prompt == "Turn your hand over"
 
 
 def test_side_on_asks_for_the_face_by_name():
-    assert Routine().update([hand("left", "side")], 0.1).prompt == "Show your left palm"
-    hegu = Routine()
+    assert new_routine().update([hand("left", "side")], 0.1).prompt == "Show your left palm"
+    hegu = new_routine()
     hegu.skip(0.0)
     hegu.skip(0.0)
     view = hegu.update([hand("left", "side")], 0.1)
@@ -141,7 +152,7 @@ def test_side_on_asks_for_the_face_by_name():
 
 
 def test_webs_can_be_pressed_from_either_face():
-    routine = Routine()
+    routine = new_routine()
     for _ in range(4):
         routine.skip(0.0)
     assert routine.update([], 0.0).target == "EX-UE9-1"
@@ -152,7 +163,7 @@ def test_webs_can_be_pressed_from_either_face():
 
 
 def test_a_big_jump_asks_to_hold_still_and_does_not_count():
-    routine = Routine()
+    routine = new_routine()
     target = hand("left", "palm")
     run(routine, pressing(target, "PC8"), 0.0, 1.0)
     held = routine.update(pressing(target, "PC8"), 1.1).seconds_held
@@ -164,7 +175,7 @@ def test_a_big_jump_asks_to_hold_still_and_does_not_count():
 
 
 def test_a_small_tremor_is_not_a_jump():
-    routine = Routine()
+    routine = new_routine()
     target = hand("left", "palm")
     routine.update(pressing(target, "PC8"), 0.1)
     nudged = hand("left", "palm", shift=(0.5 * HOLD_STILL * target.size, 0))
@@ -176,30 +187,30 @@ def test_a_small_tremor_is_not_a_jump():
 def test_a_fingertip_of_the_other_hand_on_the_point_is_on_target():
     target = hand("left", "palm")
     inside = 0.9 * PRESS_RADIUS * target.size
-    view = Routine().update(pressing(target, "PC8", offset=(inside, 0)), 0.1)
+    view = new_routine().update(pressing(target, "PC8", offset=(inside, 0)), 0.1)
     assert view.on_target and view.prompt is None
 
 
 def test_a_fingertip_outside_the_radius_is_off_target():
     target = hand("left", "palm")
     outside = 1.2 * PRESS_RADIUS * target.size
-    assert not Routine().update(pressing(target, "PC8", offset=(0, outside)), 0.1).on_target
+    assert not new_routine().update(pressing(target, "PC8", offset=(0, outside)), 0.1).on_target
 
 
 def test_the_target_hand_alone_is_not_pressing_itself():
     """Its own fingertips are near its own palm in a fist; only the other hand presses."""
     target = hand("left", "palm")
-    assert not Routine().update([target], 0.1).on_target
+    assert not new_routine().update([target], 0.1).on_target
 
 
 def test_pressing_with_the_wrong_face_shown_does_not_count():
     target = hand("left", "back")
-    view = Routine().update(pressing(target, "PC8"), 0.1)
+    view = new_routine().update(pressing(target, "PC8"), 0.1)
     assert not view.on_target and view.prompt == "Turn your hand over"
 
 
 def test_hold_time_counts_only_on_target_and_pauses_off_target():
-    routine = Routine()
+    routine = new_routine()
     target = hand("left", "palm")
     view, now = run(routine, pressing(target, "PC8"), 0.0, 2.0)
     assert view.seconds_held == pytest.approx(2.0 - FRAME)  # the first update only starts the clock
@@ -212,7 +223,7 @@ def test_hold_time_counts_only_on_target_and_pauses_off_target():
 
 
 def test_one_flickering_frame_does_not_stop_the_timer():
-    routine = Routine()
+    routine = new_routine()
     target = hand("left", "palm")
     view, now = run(routine, pressing(target, "PC8"), 0.0, 1.0)
     flicker = routine.update([target], now + FRAME)
@@ -220,14 +231,14 @@ def test_one_flickering_frame_does_not_stop_the_timer():
 
 
 def test_a_long_gap_between_frames_is_not_credited():
-    routine = Routine()
+    routine = new_routine()
     target = hand("left", "palm")
     routine.update(pressing(target, "PC8"), 0.0)
     assert routine.update(pressing(target, "PC8"), 5.0).seconds_held == MAX_SECONDS_PER_UPDATE
 
 
 def test_held_long_enough_completes_the_step_and_starts_the_next():
-    routine = Routine("30-second rescue")
+    routine = new_routine("30-second rescue")
     target = hand("left", "palm")
     view, now = run(routine, pressing(target, "PC8"), 0.0, 14.0)
     assert view.step_index == 0 and view.seconds_left == pytest.approx(1.0 + FRAME)
@@ -235,22 +246,61 @@ def test_held_long_enough_completes_the_step_and_starts_the_next():
     view, now = run(routine, pressing(target, "PC8"), now, 1.1)
     assert view.step_index == 1 and view.step.hand == "right" and view.seconds_held == 0
     assert view.prompt is None and view.routine_progress == pytest.approx(1 / 6)
-    assert routine.update([target], now + FRAME).prompt == "Bring your right hand into view"
+    assert routine.update([target], now + FRAME).prompt == "That is your left hand: this step is for your right hand"
 
 
-def test_whole_hand_steps_count_while_the_hand_is_in_view():
-    routine = Routine("30-second rescue")
+def stretching(target: LocatedHand, step: int) -> list[LocatedHand]:
+    """The other hand's index tip on the target's index finger, sliding knuckle -> tip and back."""
+    path = [Landmark.INDEX_MCP, Landmark.INDEX_PIP, Landmark.INDEX_DIP, Landmark.INDEX_TIP,
+            Landmark.INDEX_DIP, Landmark.INDEX_PIP]
+    other = "right" if target.handedness == "left" else "left"
+    return [target, presser(target.landmarks[path[step % len(path)]], other)]
+
+
+def at_stretch(walker: Routine) -> Routine:
     for _ in range(4):
-        routine.skip(0.0)
-    view, now = run(routine, [hand("left", "back")], 0.0, 3.0)  # skip(0.0) started the clock
-    assert view.target is None and view.on_target and view.seconds_held == pytest.approx(3.0)
-    view, now = run(routine, [], now, 1.0)
+        walker.skip(0.0)
+    assert walker.steps[walker.index].action == "stretch"
+    return walker
+
+
+def test_whole_hand_steps_count_while_the_other_hand_works_the_fingers():
+    walker = at_stretch(new_routine("30-second rescue"))
+    target = hand("left", "back")
+    now, view = 0.0, None
+    for k in range(30):
+        now = round(now + FRAME, 6)
+        view = walker.update(stretching(target, k), now)
+    assert view.target is None and view.on_target and view.prompt is None
+    assert view.seconds_held == pytest.approx(3.0, abs=2 * FRAME)
+    view, now = run(walker, [], now, 1.0)
     assert view.prompt == "Bring your left hand into view"
-    assert view.seconds_held == pytest.approx(3.0 + GRACE_SECONDS)
+
+
+@pytest.mark.parametrize("hands", ["alone", "still touch", "far"])
+def test_whole_hand_steps_do_not_count_themselves(hands):
+    """A still picture (the hand alone, or the other hand resting on its fingers) never completes one."""
+    walker = at_stretch(new_routine("30-second rescue"))
+    target = hand("left", "back")
+    shown = {"alone": [target],
+             "still touch": stretching(target, 1),
+             "far": [target, presser(target.landmarks[Landmark.WRIST] + (0, 300), "right")]}[hands]
+    view, _ = run(walker, shown, 0.0, 20.0)
+    assert view.seconds_held == 0 and view.step_index == 4 and not view.on_target
+    assert view.prompt == "Work the fingers of your left hand with your other hand"
+
+
+def test_a_still_picture_with_no_pressing_completes_no_step():
+    walker = new_routine("30-second rescue")
+    for step in walker.steps:
+        view, _ = run(walker, [hand(step.hand, step.face or "palm")], 0.0, 10.0)
+        assert view.seconds_held == 0 and not view.finished
+        walker.skip(10.0)
+    assert walker.update([], 10.1).summary.steps_done == 0
 
 
 def test_pause_stops_the_clock_and_resume_does_not_credit_the_pause():
-    routine = Routine()
+    routine = new_routine()
     target = hand("left", "palm")
     view, now = run(routine, pressing(target, "PC8"), 0.0, 1.0)
     routine.pause(now)
@@ -264,7 +314,7 @@ def test_pause_stops_the_clock_and_resume_does_not_credit_the_pause():
 # --- Navigation and the end -----------------------------------------------------------------------
 
 def test_skip_back_and_restart():
-    routine = Routine()
+    routine = new_routine()
     target = hand("left", "palm")
     run(routine, pressing(target, "PC8"), 0.0, 2.0)
     routine.skip(2.0)
@@ -282,17 +332,44 @@ def test_skip_back_and_restart():
 
 
 def test_finishing_gives_a_summary():
-    routine = Routine("30-second rescue", pregnant=True)
+    routine = new_routine("30-second rescue", pregnant=True)
     assert [s.target for s in routine.steps] == ["PC8", "PC8", None, None]
     now = 0.0
     for step in routine.steps[:3]:
         target = hand(step.hand, "palm")
-        hands = pressing(target, step.target) if step.target else [target]
-        view, now = run(routine, hands, now, step.hold_seconds + 2 * FRAME)
+        if step.target:
+            view, now = run(routine, pressing(target, step.target), now, step.hold_seconds + 2 * FRAME)
+            continue
+        for k in range(round(step.hold_seconds / FRAME) + 20):
+            now = round(now + FRAME, 6)
+            view = routine.update(stretching(target, k), now)
     routine.skip(now)
     view = routine.update([], now + FRAME)
     assert view.finished and view.step is None and view.routine_progress == 1.0
     assert view.summary.steps_done == 3 and view.summary.steps_skipped == 1
     assert view.summary.seconds_pressed == pytest.approx(15 + 15 + 7)
+    assert view.summary.sentence() == ("You finished 3 of 4 steps, skipped 1, and massaged for 37 seconds "
+                                       "in all.")
     routine.skip(now)  # skipping past the end changes nothing
     assert routine.update([], now + 2 * FRAME).summary == view.summary
+
+
+def test_presets_are_plain_data_a_routine_file_can_hold():
+    for preset, entries in PRESETS.items():
+        assert expand(json.loads(json.dumps(entries))) == expand(entries), preset
+
+
+def test_the_summary_reads_as_plain_english_when_nothing_was_done():
+    from locator.routine import Summary
+    assert Summary(0, 6, 6, 0.0).sentence() == "You finished 0 of 6 steps, skipped 6, with no massage seen."
+    assert Summary(1, 0, 1, 1.2).sentence() == "You finished 1 of 1 steps, and massaged for 1 second in all."
+
+
+def test_a_point_the_locator_cannot_place_asks_for_a_flat_open_hand():
+    curled = hand("left", "palm")
+    landmarks = curled.landmarks.copy()
+    landmarks[Landmark.MIDDLE_MCP] = landmarks[Landmark.WRIST] + 0.3 * (landmarks[Landmark.MIDDLE_MCP]
+                                                                        - landmarks[Landmark.WRIST])
+    squashed = LocatedHand("left", 0.9, "palm", 0.9, landmarks, locate_points(landmarks, "palm"))
+    assert not squashed.point("PC8").placeable
+    assert new_routine().update([squashed], 0.1).prompt == "Hold your left hand open and flat toward the camera"

@@ -6,15 +6,19 @@ DEMO_FRAME_COUNT_FILE (when set).
 """
 
 import os
+import sys
 import threading
+from pathlib import Path
 
-import av
-import streamlit as st
-from streamlit_webrtc import WebRtcMode, webrtc_streamer
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for `patches`, beside this file
 
-from locator.webrtc_testing import apply_loopback_ice_patch
+import patches  # noqa: E402
 
-apply_loopback_ice_patch()  # only with LOCATOR_TEST_LOOPBACK_ICE=1
+patches.apply()  # before importing webrtc_streamer: loopback ICE and the stream-rendered counter
+
+import av  # noqa: E402
+import streamlit as st  # noqa: E402
+from streamlit_webrtc import WebRtcMode, webrtc_streamer  # noqa: E402
 
 COUNT_FILE = os.environ.get("DEMO_FRAME_COUNT_FILE")
 
@@ -42,12 +46,6 @@ def cb(frame: av.VideoFrame) -> av.VideoFrame:
 
 
 st.title("e2e harness demo")
-
-# Work around a streamlit-webrtc 0.79.0 flake (about 1 run in 20 lost the stream with "Context
-# for key=... was not rendered for 1 script runs; resetting stale state"): forget the last
-# rendered run before each call, so the stale-state reset never fires on a single-page app.
-if "live" in st.session_state:
-    st.session_state["live"]._last_rendered_run_count = None
 
 webrtc_streamer(
     key="live",

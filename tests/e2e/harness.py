@@ -4,10 +4,9 @@ The pieces, in the order a test uses them::
 
     with loopback_network_namespace():                       # only `lo`, nothing leaves the machine
         write_y4m(y4m, [frame_rgb])                           # the fake camera's video
-        with streamlit_server(app, env={"LOCATOR_TEST_LOOPBACK_ICE": "1"}) as server, \\
-                chromium_page(y4m) as page:
+        with streamlit_server(APP) as server, chromium_page(y4m) as page:
             page.goto(server.url)
-            start_stream(page, frames_processed=lambda: read_int_file(count_file))
+            start_stream(page, frames_processed=lambda: server.count("frames"))
             seen = read_video_pixels(page, [(120, 120)])
 
 Network isolation. `loopback_network_namespace()` moves the calling thread (the pytest main
@@ -16,9 +15,11 @@ it back on exit. Every process started inside the block (the Streamlit server, P
 Chromium) inherits that namespace, so server and browser share it and nothing else. It needs
 root (CAP_SYS_ADMIN); it replaces running pytest under `unshare -n` and needs no `ip` command.
 Inside it, a WebRTC connection forms only with Chromium's `--allow-loopback-in-peer-connection`
-(set here) and the server's aioice offering 127.0.0.1: the page must call
-`locator.webrtc_testing.apply_loopback_ice_patch()`, which acts when the server runs with
-`LOCATOR_TEST_LOOPBACK_ICE=1`.
+(set here) and the server's aioice offering 127.0.0.1.
+
+Test-only patches. `APP` is not the product's `app.py` but `serve_app.py`, a wrapper page that applies
+`patches.py` (loopback ICE, streamlit-webrtc's stream-rendered counter, frame and photo counters) and
+then runs `app.py` unchanged; the product contains none of it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -43,12 +45,13 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-APP = REPO_ROOT / "app.py"  # the product's page
+PRODUCT_APP = REPO_ROOT / "app.py"
+APP = Path(__file__).with_name("serve_app.py")  # the product's page behind the test-only patches
 CHROMIUM = "/usr/bin/chromium"
 WEBRTC_IFRAME = "iframe[title*='streamlit_webrtc']"
 
-# Verified flags (FACTS.md, "Live video in the browser"). The user-data-dir is given to
-# Playwright's launch_persistent_context instead (Playwright refuses it in `args`).
+# Verified flags (FACTS.md, "Live video in the browser"); Playwright gives the browser a new, empty
+# profile of its own (it refuses --user-data-dir in `args`).
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -158,6 +161,25 @@ class StreamlitServer:
     log_path: Path
     process: subprocess.Popen
 
+    counts_dir: Path
+
+    def count(self, name: str) -> int:
+        """A counter the patched server writes (`patches.count`): "frames", "photos"."""
+        return read_int_file(self.counts_dir / f"{name}.txt")
+
+    def rss_mb(self) -> float:
+        """The server process's resident memory now, in MB."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS line")
+
+    def product_tracebacks(self) -> list[str]:
+        """The tracebacks in the log that pass through the product (app.py or locator/). Streamlit 1.67
+        logs one of its own when a tab closes during a stream (starlette's WebSocketDisconnected)."""
+        blocks = self.log_path.read_text(errors="replace").split("Traceback (most recent call last):")[1:]
+        return [block for block in blocks if "app.py" in block or "/locator/" in block]
+
     def log(self, last_chars: int = 6000) -> str:
         """The tail of the server's combined stdout/stderr."""
         text = self.log_path.read_text(errors="replace")
@@ -201,13 +223,16 @@ def streamlit_server(
     proc_env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(REPO_ROOT), proc_env.get("PYTHONPATH")) if p
     )
+    counts_dir = log_dir / f"counts-{port}"
+    counts_dir.mkdir()
+    proc_env["E2E_COUNTS_DIR"] = str(counts_dir)
     proc_env.update(env or {})
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             cmd, stdout=log_file, stderr=subprocess.STDOUT, env=proc_env,
             cwd=REPO_ROOT, start_new_session=True,
         )
-    server = StreamlitServer(f"http://127.0.0.1:{port}", port, log_path, process)
+    server = StreamlitServer(f"http://127.0.0.1:{port}", port, log_path, process, counts_dir)
     try:
         deadline = time.monotonic() + startup_timeout
         while True:
@@ -252,23 +277,47 @@ def _stop_process_group(process: subprocess.Popen, timeout: float = 10) -> None:
 
 
 @contextmanager
-def chromium_page(y4m_path, *, executable_path: str = CHROMIUM, extra_args: Sequence[str] = ()):
-    """Headless Debian Chromium under sync Playwright, its camera fed from `y4m_path`; yields a page.
-
-    Each call uses a new, empty temporary profile. Never needs `playwright install`.
+def chromium_browser(y4m_path, *, executable_path: str = CHROMIUM, extra_args: Sequence[str] = (),
+                     camera_allowed: bool = True):
+    """Headless Debian Chromium under sync Playwright, its camera fed from `y4m_path`; yields the
+    browser. Each `browser.new_context()` is a separate visitor (own cookies and storage), each page in
+    a context its own Streamlit session. Playwright gives it a new, empty profile; never needs
+    `playwright install`. With `camera_allowed=False` the person says no to the camera prompt.
     """
     from playwright.sync_api import sync_playwright
 
-    args = [*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={Path(y4m_path).resolve()}", *extra_args]
-    with tempfile.TemporaryDirectory(prefix="e2e-chromium-") as profile, sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            profile, executable_path=executable_path, headless=True, args=args,
-            viewport={"width": 1280, "height": 1024},
-        )
+    flags = CHROMIUM_FLAGS if camera_allowed else (
+        *(f for f in CHROMIUM_FLAGS if f != "--use-fake-ui-for-media-stream"), "--deny-permission-prompts")
+    args = [*flags, f"--use-file-for-fake-video-capture={Path(y4m_path).resolve()}", *extra_args]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable_path, headless=True, args=args)
         try:
-            yield context.pages[0] if context.pages else context.new_page()
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def chromium_context(y4m_path, *, viewport: tuple[int, int] = (1280, 1024), **options):
+    """One visitor's browser context in :func:`chromium_browser` (same options)."""
+    with chromium_browser(y4m_path, **options) as browser:
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+        try:
+            yield context
         finally:
             context.close()
+
+
+@contextmanager
+def chromium_page(y4m_path, **options):
+    """One page of :func:`chromium_context` (same options)."""
+    with chromium_context(y4m_path, **options) as context:
+        yield context.new_page()
+
+
+def choose_mode(page, mode: str) -> None:
+    """Pick "Live routine" or "Photo" on the product's page once it is drawn."""
+    page.get_by_test_id("stRadioGroup").get_by_text(mode, exact=True).click(timeout=60_000)
 
 
 def webrtc_button(page, name: str):
@@ -381,3 +430,108 @@ def read_video_pixels(page, points: Sequence[tuple[int, int]], radius: int = 0) 
         {"points": [list(map(int, p)) for p in points], "radius": int(radius)},
     )
     return VideoPixels(data["width"], data["height"], [tuple(p) for p in data["pixels"]])
+
+
+# --- a camera the test drives ---------------------------------------------------------------------
+
+_CANVAS_CAMERA_JS = """
+(() => {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return;
+  const camera = {images: [], frameMs: 100, canvas: null};
+  window.__testCamera = camera;
+  camera.show = (urls, frameMs) => Promise.all(urls.map(url => new Promise((ok, fail) => {
+      const image = new Image(); image.onload = () => ok(image); image.onerror = fail; image.src = url;
+    }))).then(images => { camera.images = images; camera.frameMs = frameMs; camera.started = performance.now(); });
+  const draw = () => {
+    if (!camera.canvas || !camera.images.length) return;
+    const k = Math.floor((performance.now() - camera.started) / camera.frameMs) % camera.images.length;
+    const ctx = camera.canvas.getContext('2d');
+    ctx.drawImage(camera.images[k], 0, 0);
+    ctx.fillStyle = `rgb(${(camera.tick = (camera.tick || 0) + 1) % 256}, 0, 0)`;
+    ctx.fillRect(0, 0, 2, 2);  // a changing corner: the encoder sends every frame, as from a camera
+    camera.track.requestFrame();
+  };
+  const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (constraints) => {
+    if (!constraints || !constraints.video) return original(constraints);
+    if (!camera.canvas) {
+      camera.canvas = document.createElement('canvas');
+      camera.canvas.width = 640; camera.canvas.height = 480;
+      setInterval(draw, 1000 / 30);
+    }
+    const stream = camera.canvas.captureStream(0);  // a frame on each requestFrame(), 30 a second
+    camera.track = stream.getVideoTracks()[0];
+    draw();
+    return stream;
+  };
+})();
+"""
+
+
+def use_test_camera(context) -> None:
+    """Replace the browser's camera, in every page of `context` opened from now on, by a canvas that
+    shows what :func:`show_on_camera` gives it (a fake camera the test can change at any moment)."""
+    context.add_init_script(_CANVAS_CAMERA_JS)
+
+
+def show_on_camera(page, pictures: Sequence[np.ndarray], frame_ms: int = 100) -> None:
+    """Make the test camera show `pictures` (RGB 640x480, as the camera sees them) in a loop."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    urls = []
+    for picture in pictures:
+        buffer = io.BytesIO()
+        Image.fromarray(picture).save(buffer, format="JPEG", quality=92)
+        urls.append("data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode())
+    page.frame_locator(WEBRTC_IFRAME).locator("body").evaluate(
+        "(body, arg) => window.__testCamera.show(arg.urls, arg.frameMs)", {"urls": urls, "frameMs": frame_ms})
+
+
+def launch_chromium(playwright, y4m_path, *, executable_path: str = CHROMIUM, extra_args: Sequence[str] = ()):
+    """One more headless Chromium (its own browser process, a fresh profile) under a running sync
+    Playwright, its camera fed from `y4m_path`: for several viewers at once (two browsers do not share
+    cookies, unlike two tabs of `chromium_page`). Close it with `.close()`."""
+    args = [*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={Path(y4m_path).resolve()}", *extra_args]
+    return playwright.chromium.launch(executable_path=executable_path, headless=True, args=args)
+
+
+# --- the scale-out recipe ------------------------------------------------------------------------
+
+NGINX_CONF = REPO_ROOT / "deploy" / "nginx.conf"
+RECIPE_ADDRESSES = ("127.0.0.1:8501", "127.0.0.1:8502", "127.0.0.1:8080")  # two pages, the proxy
+
+
+@contextmanager
+def nginx_proxy(pages: Sequence[int], folder) -> Iterator[str]:
+    """The scale-out recipe's nginx (deploy/nginx.conf) in front of the page servers on `pages`, on a
+    free port of its own; yields its URL. Its files and log go to `folder`."""
+    if shutil.which("nginx") is None:
+        raise RuntimeError("nginx is not installed (./run test installs it from Debian)")
+    folder = Path(folder)
+    port = free_port()
+    text = NGINX_CONF.read_text()
+    for old, new in zip(RECIPE_ADDRESSES, [*(f"127.0.0.1:{p}" for p in pages), f"127.0.0.1:{port}"]):
+        assert old in text, f"{NGINX_CONF} no longer names {old}"
+        text = text.replace(old, new)
+    conf = folder / "nginx.conf"
+    conf.write_text(text)
+    with (folder / "nginx.log").open("wb") as log:
+        process = subprocess.Popen(["nginx", "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"nginx did not answer: {(folder / 'nginx.log').read_text()}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        _stop_process_group(process)

@@ -26,7 +26,7 @@ OUTSIDE = [(400, 300), (60, 60), (200, 200), (120, 300), (600, 440)]
 def test_returned_video_carries_the_overlay_drawn_in_python(tmp_path):
     y4m = write_y4m(tmp_path / "grey.y4m", [np.full((480, 640, 3), GREY, np.uint8)])
     count_file = tmp_path / "frames.txt"
-    env = {"LOCATOR_TEST_LOOPBACK_ICE": "1", "DEMO_FRAME_COUNT_FILE": str(count_file)}
+    env = {"DEMO_FRAME_COUNT_FILE": str(count_file)}
 
     with loopback_network_namespace(), \
             streamlit_server(DEMO_APP, env=env, log_dir=tmp_path) as server, \

@@ -13,14 +13,6 @@ from .harness import (APP, chromium_page, close_to, loopback_network_namespace, 
                       start_stream, streamlit_server, wait_for, write_y4m)
 
 
-def frames_processed(page) -> int:
-    """The page's own counter ("Processed N frames"), refreshed twice a second."""
-    text = page.get_by_text(re.compile(r"Processed \d+ frames")).first
-    if not text.count():
-        return 0
-    return int(re.search(r"Processed (\d+) frames", text.inner_text()).group(1))
-
-
 def test_live_markers_sit_where_the_locator_puts_them(tmp_path, shared_hands):
     camera = np.asarray(Image.open(shared_hands / "images" / "palm_left_07.jpg").convert("RGB"))
     assert camera.shape == (480, 640, 3)
@@ -33,12 +25,12 @@ def test_live_markers_sit_where_the_locator_puts_them(tmp_path, shared_hands):
     y4m = write_y4m(tmp_path / "palm.y4m", [camera])
 
     with loopback_network_namespace(), \
-            streamlit_server(APP, env={"LOCATOR_TEST_LOOPBACK_ICE": "1"}, log_dir=tmp_path) as server, \
+            streamlit_server(APP, log_dir=tmp_path) as server, \
             chromium_page(y4m) as page:
         page.goto(server.url)
         page.get_by_text("Before you start").wait_for(timeout=60_000)
         try:
-            start_stream(page, frames_processed=lambda: frames_processed(page), timeout_s=30)
+            start_stream(page, frames_processed=lambda: server.count("frames"), timeout_s=30)
         except AssertionError as error:
             raise AssertionError(f"{error}\n--- server log ---\n{server.log()}") from None
         points = [xy for _, xy in targets]

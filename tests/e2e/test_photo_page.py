@@ -1,8 +1,14 @@
 """Photo mode of the real page in a real browser: upload a photo, see the annotated result."""
 
+import os
+import re
+from pathlib import Path
+
 import numpy as np
 
-from .harness import APP, chromium_page, loopback_network_namespace, streamlit_server, write_y4m
+from locator.images import find_images
+
+from .harness import APP, choose_mode, chromium_page, loopback_network_namespace, streamlit_server, write_y4m
 
 
 def test_upload_shows_annotated_photo_points_and_downloads(tmp_path, shared_hands):
@@ -12,13 +18,18 @@ def test_upload_shows_annotated_photo_points_and_downloads(tmp_path, shared_hand
                              log_dir=tmp_path) as server, \
             chromium_page(y4m) as page:
         page.goto(server.url)
-        page.get_by_text("Photo", exact=True).click()
+        choose_mode(page, "Photo")
         page.locator("input[type=file]").set_input_files(str(shared_hands / "images" / "palm_right_01.jpg"))
         page.get_by_text("Hand 1: right hand, palm toward the camera").wait_for(timeout=60_000)
         # The page renders top to bottom: wait for each part rather than count at once.
         page.get_by_text("palm_right_01.jpg (1600×1200)").first.wait_for(timeout=30_000)
         page.get_by_text("PC8 Laogong 劳宫").first.wait_for(timeout=30_000)
         page.get_by_role("button", name="Download annotated PNG").wait_for(timeout=30_000)
+
+        # The README's picture of photo mode: a photo whose licence allows it (OpenCV documentation).
+        page.locator("input[type=file]").set_input_files(str(shared_hands / "images" / "palm_left_07.jpg"))
+        page.get_by_text("palm_left_07.jpg (640×480)").first.wait_for(timeout=60_000)
+        page.screenshot(path=str(Path(os.environ.get("LOCATOR_E2E_SCREENSHOTS") or tmp_path) / "photo-page.png"))
 
         # A bad upload gets a message on the page, not a traceback.
         bad = tmp_path / "notes.jpg"
@@ -27,7 +38,12 @@ def test_upload_shows_annotated_photo_points_and_downloads(tmp_path, shared_hand
         page.get_by_text("notes.jpg: not an image").wait_for(timeout=30_000)
         assert page.get_by_text("Traceback").count() == 0
 
-        # The sample tab lists the configured folder.
+        # The sample tab shows the host's folder as thumbnails; a visitor has no way to name a path.
         page.get_by_role("tab", name="Sample photos").click()
-        page.get_by_text("Sample photo", exact=True).wait_for(timeout=30_000)
+        use = page.get_by_role("button", name="Use this")
+        use.first.wait_for(timeout=30_000)
+        assert use.count() == min(24, len(find_images(shared_hands / "images")))
+        assert page.locator("input[type=text], textarea").count() == 0
+        use.nth(2).click()
+        page.get_by_text(re.compile(r"\.(jpg|png) \(\d+×\d+\)")).first.wait_for(timeout=60_000)
         assert "Traceback" not in server.log()

@@ -1,0 +1,121 @@
+"""The routines' steps as plain data: which point or hand action, on which hands, for how long.
+
+A preset is a list of entries shaped like a routine file will be (TOML/JSON tables): each entry names a
+catalogue point (``"point"``, or several in ``"points"``) or a whole-hand action (``"action"``, one of
+:data:`ACTIONS`), the ``"hands"`` it is done on (``"both"``: left then right), the ``"seconds"`` per hand
+and point, and optionally its own ``"how"`` words. Names and how-to text come from the catalogue;
+:func:`expand` turns entries into the :class:`Step` objects the routine's state machine walks through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from .catalogue import BY_CODE, FINGER_WEBS, Face
+from .hands import Handedness
+
+HANDS: tuple[Handedness, Handedness] = ("left", "right")
+
+
+@dataclass(frozen=True)
+class Action:
+    """A whole-hand action (no single point): what to call it and how to do it."""
+
+    title: str
+    how: str
+
+
+# Whole-hand steps: the other hand works the fingers of this one, so they count only while its fingertips
+# are seen moving on this hand's fingers (see locator.routine).
+ACTIONS: dict[str, Action] = {
+    "joints": Action("Finger joints",
+                     "With the other thumb and index finger, push gently along each finger of your {hand} "
+                     "hand, joint by joint, from the knuckle to the tip"),
+    "stretch": Action("Stretch the fingers",
+                      "Take each finger of your {hand} hand in turn with the other hand and stretch it "
+                      "gently back, no pain"),
+}
+
+HEGU_HOW = ("Press firmly with the other thumb between the thumb and index-finger bones of your {hand} hand, "
+            "fingers underneath; hold steady")
+
+# PRODUCT.md: rub Laogong vigorously for 15 s, then press Hegu firmly and stretch the fingers one by one
+# for 15 s (split 8 + 7 here). On both hands, so 30 seconds per hand.
+# The full routine: each step on both hands, left then right; the webs one after another on one hand.
+PRESETS: dict[str, tuple[Mapping[str, Any], ...]] = {
+    "30-second rescue": (
+        {"point": "PC8", "hands": "both", "seconds": 15,
+         "how": "With the other thumb, rub vigorously in circles in the centre of your {hand} palm"},
+        {"point": "LI4", "hands": "both", "seconds": 8, "how": HEGU_HOW},
+        {"action": "stretch", "hands": "both", "seconds": 7},
+    ),
+    "full routine": (
+        {"point": "PC8", "hands": "both", "seconds": 20,
+         "how": "With the other thumb, knead gently to moderately in small circles in the centre of your "
+                "{hand} palm"},
+        {"point": "LI4", "hands": "both", "seconds": 15, "how": HEGU_HOW},
+        {"points": list(FINGER_WEBS), "hands": "both", "seconds": 8,
+         "how": "Pinch this web of your {hand} hand with the other thumb and index finger and knead it, "
+                "moderate pressure"},
+        {"action": "joints", "hands": "both", "seconds": 20},
+        {"action": "stretch", "hands": "both", "seconds": 15},
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the routine on one hand.
+
+    ``target`` is the acupoint code to press, or None for a whole-hand ``action`` (finger stretches,
+    pushes along the joints).
+    """
+
+    title: str
+    target: str | None
+    hand: Handedness
+    instruction: str
+    hold_seconds: float
+    action: str | None = None
+
+    @property
+    def face(self) -> Face | None:
+        """The face of ``hand`` to turn toward the camera: the target's; None when any face will do."""
+        return BY_CODE[self.target].face if self.target else None
+
+
+def expand(entries: Sequence[Mapping[str, Any]]) -> tuple[Step, ...]:
+    """The steps of a routine written as entries (see the module docstring), in order."""
+    steps: list[Step] = []
+    for entry in entries:
+        hands = HANDS if entry.get("hands", "both") == "both" else (entry["hands"],)
+        seconds = float(entry["seconds"])
+        points = entry.get("points") or ([entry["point"]] if "point" in entry else [None])
+        for hand in hands:
+            for code in points:
+                steps.append(_point_step(code, hand, seconds, entry.get("how")) if code
+                             else _action_step(entry["action"], hand, seconds, entry.get("how")))
+    return tuple(steps)
+
+
+def _point_step(code: str, hand: Handedness, seconds: float, how: str | None) -> Step:
+    point = BY_CODE[code]
+    where = {"palm": f"{hand} palm", "back": f"back of the {hand} hand"}[point.face]
+    if code in FINGER_WEBS:
+        where = f"web between the {FINGER_WEBS[code]} fingers, {hand} hand"
+    words = how.format(hand=hand) if how else point.how_to_press.rstrip(".")
+    return Step(f"{point.pinyin} ({code}), {where}", code, hand,
+                f"{words}. Your {hand} hand, {seconds:g} seconds.", seconds)
+
+
+def _action_step(name: str, hand: Handedness, seconds: float, how: str | None) -> Step:
+    action = ACTIONS[name]
+    words = (how or action.how).format(hand=hand)
+    return Step(f"{action.title}, {hand} hand", None, hand, f"{words}; {seconds:g} seconds in all.",
+                seconds, name)
+
+
+def build_steps(preset: str) -> tuple[Step, ...]:
+    """The steps of a named preset."""
+    return expand(PRESETS[preset])

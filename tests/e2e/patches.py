@@ -1,0 +1,109 @@
+"""Test-only changes to the libraries under the page, applied in the Streamlit server by the harness's
+wrapper pages (`serve_app.py`, `demo_app.py`); the product never imports this module.
+
+- Loopback ICE: the browser tests run server and browser in a network namespace that has only `lo`.
+  There a connection forms only if both ends offer 127.0.0.1: Chromium does with
+  `--allow-loopback-in-peer-connection`, but aioice (under aiortc) never does, because
+  `aioice.ice.get_host_addresses` drops it. Replaced here to offer only 127.0.0.1.
+- The stream-rendered counter: about 1 run in 20 of streamlit-webrtc 0.79.0 lost the stream after 0-1
+  frames ("Context for key=... was not rendered for 1 script runs; resetting stale state"). Forgetting
+  the context's private `_last_rendered_run_count` before each `webrtc_streamer` call removed it (0 in
+  30, FACTS.md). The page has one view with the video, so the reset it guards against never applies.
+- Counters: how many frames the live controller processed, how many streams it saw end, and how many
+  photos were analysed, written
+  to files in `$E2E_COUNTS_DIR`, so tests can wait for the server without reading debug text off the
+  page.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from pathlib import Path
+
+_applied = False
+_lock = threading.Lock()
+_counts: dict[str, int] = {}
+
+
+def apply() -> None:
+    """Apply every patch once per server process (the wrapper page runs on every rerun)."""
+    global _applied
+    with _lock:
+        if _applied:
+            return
+        _loopback_ice()
+        _keep_stream_rendered()
+        _count_calls()
+        _applied = True
+
+
+def _loopback_ice() -> None:
+    import aioice.ice
+
+    def loopback_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        return ["127.0.0.1"] if use_ipv4 else []
+
+    aioice.ice.get_host_addresses = loopback_host_addresses
+
+
+def _keep_stream_rendered() -> None:
+    import streamlit as st
+    import streamlit_webrtc
+
+    original = streamlit_webrtc.webrtc_streamer
+
+    @functools.wraps(original)
+    def webrtc_streamer(key: str, *args, **kwargs):
+        if key in st.session_state:
+            st.session_state[key]._last_rendered_run_count = None
+        return original(key, *args, **kwargs)
+
+    streamlit_webrtc.webrtc_streamer = webrtc_streamer
+
+
+def count(name: str) -> None:
+    """Add one to the counter file `$E2E_COUNTS_DIR/<name>.txt` (when the variable is set)."""
+    folder = os.environ.get("E2E_COUNTS_DIR")
+    if not folder:
+        return
+    with _lock:
+        _counts[name] = _counts.get(name, 0) + 1
+        path = Path(folder) / f"{name}.txt"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(str(_counts[name]))
+        os.replace(temporary, path)
+
+
+def _count_calls() -> None:
+    import locator.controller
+    import locator.photos
+
+    process = locator.controller.LiveController.process
+
+    @functools.wraps(process)
+    def counted_process(self, rgb, now):
+        out = process(self, rgb, now)
+        count("frames")
+        return out
+
+    locator.controller.LiveController.process = counted_process
+
+    ended = locator.controller.LiveController.stream_ended
+
+    @functools.wraps(ended)
+    def counted_ended(self):
+        ended(self)
+        count("streams_ended")
+
+    locator.controller.LiveController.stream_ended = counted_ended
+
+    analyse = locator.photos.analyse_photo
+
+    @functools.wraps(analyse)
+    def counted_analyse(*args, **kwargs):
+        count("photos")
+        return analyse(*args, **kwargs)
+
+    locator.photos.analyse_photo = counted_analyse

@@ -1,0 +1,61 @@
+"""Where things are, as a person first sees the page: a phone, a small laptop, another machine."""
+
+import numpy as np
+import pytest
+
+from .harness import (APP, chromium_context, loopback_network_namespace, press_start, streamlit_server,
+                      write_y4m)
+
+DISCLAIMER_START = "For education and self-care only"
+
+
+def in_view(page, locator) -> bool:
+    """Whether the element's top part is inside the window without scrolling."""
+    box = locator.bounding_box()
+    viewport = page.viewport_size
+    return box is not None and 0 <= box["y"] and box["y"] + min(box["height"], 80) <= viewport["height"]
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1366, 768)])
+def test_the_step_card_and_the_disclaimer_are_in_view_without_scrolling(tmp_path, viewport):
+    y4m = write_y4m(tmp_path / "still.y4m", [np.zeros((480, 640, 3), np.uint8)], seconds=0.2)
+    with loopback_network_namespace(), streamlit_server(APP, log_dir=tmp_path) as server, \
+            chromium_context(y4m, viewport=viewport) as context:
+        page = context.new_page()
+        page.goto(server.url)
+        page.get_by_role("button", name="Continue").click(timeout=60_000)
+        card = page.locator(".st-key-step_card")
+        card.wait_for(timeout=30_000)
+        page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=30_000)
+        disclaimer = page.get_by_text(DISCLAIMER_START)
+        assert page.evaluate("window.scrollY") == 0
+        assert in_view(page, disclaimer), disclaimer.bounding_box()
+        assert in_view(page, card), card.bounding_box()
+        assert page.get_by_role("combobox").first.is_visible()  # the routine picker
+    y4m.unlink()
+
+
+def test_plain_http_from_another_machine_and_a_blocked_camera_get_plain_messages(tmp_path):
+    """The page opened as http://hands.example (another machine's name, pointed at this one inside the
+    test's network namespace): the browser gives no camera, and the page says why and what to do instead
+    of showing the video component's raw error. Then a person who says no to the camera prompt."""
+    y4m = write_y4m(tmp_path / "still.y4m", [np.zeros((480, 640, 3), np.uint8)], seconds=0.2)
+    with loopback_network_namespace(), streamlit_server(APP, log_dir=tmp_path) as server:
+        with chromium_context(y4m, extra_args=["--host-resolver-rules=MAP hands.example 127.0.0.1"]) as context:
+            page = context.new_page()
+            page.goto(f"http://hands.example:{server.port}")
+            page.get_by_text("opened over plain http from another machine").wait_for(timeout=60_000)
+            assert page.evaluate("navigator.mediaDevices === undefined")
+            assert page.locator("iframe[title*='streamlit_webrtc']").count() == 0  # no raw error
+            page.get_by_text("Photo mode works without a camera").wait_for()
+        with chromium_context(y4m, camera_allowed=False) as context:
+            page = context.new_page()
+            page.goto(server.url)
+            press_start(page)
+            # streamlit-webrtc writes the browser's own error ("NotAllowedError: Permission denied")
+            # in its frame and cannot be reworded from Python; the page's line beside it says what to do.
+            page.frame_locator("iframe[title*='streamlit_webrtc']").get_by_text(
+                "NotAllowedError").wait_for(timeout=30_000)
+            assert page.get_by_text("Allow the camera in your browser").is_visible()
+        assert "Traceback" not in server.log()
+    y4m.unlink()

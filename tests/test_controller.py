@@ -1,0 +1,207 @@
+"""The live controller without a model: a fake pipeline, a fake clock, synthetic hands."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from locator.controller import RATE_WINDOW, STALLED_AFTER, FrameRate, LiveController
+from locator.errors import UserError
+from locator.geometry import Landmark
+from locator.hands import LocatedHand, locate_points
+from locator.live import LiveResult
+
+from .synthetic import right_palm_landmarks
+
+FRAME = 1 / 30
+
+
+def left_palm() -> LocatedHand:
+    landmarks = right_palm_landmarks()
+    return LocatedHand("left", 0.9, "palm", 0.9, landmarks, locate_points(landmarks, "palm"))
+
+
+def presser_on(hand: LocatedHand, code: str) -> LocatedHand:
+    landmarks = right_palm_landmarks()
+    landmarks = landmarks - landmarks[Landmark.INDEX_TIP] + hand.point(code).xy
+    return LocatedHand("right", 0.9, "back", 0.9, landmarks, locate_points(landmarks, "back"))
+
+
+class FakePipeline:
+    """Returns the hands it is given; records what it was asked and whether it was closed."""
+
+    opened = 0
+
+    def __init__(self, hands=()):
+        FakePipeline.opened += 1
+        self.hands = list(hands)
+        self.mirrored = None
+        self.closed = False
+        self.frames = []
+
+    def process(self, rgb, timestamp_ms):
+        assert not self.closed, "a closed pipeline was used"
+        self.frames.append((rgb.copy(), timestamp_ms, self.mirrored))
+        return LiveResult(list(self.hands), [], timestamp_ms, (rgb.shape[1], rgb.shape[0]))
+
+    def close(self):
+        self.closed = True
+
+
+def camera_frame() -> np.ndarray:
+    frame = np.zeros((480, 640, 3), np.uint8)
+    frame[:, :320] = 200  # left half bright: shows whether the picture was mirrored
+    return frame
+
+
+def test_selfie_view_mirrors_the_frame_and_tells_the_pipeline():
+    pipelines = []
+    controller = LiveController(lambda: pipelines.append(FakePipeline()) or pipelines[-1])
+    out = controller.process(camera_frame(), 1.0)
+    seen, timestamp, mirrored = pipelines[0].frames[0]
+    assert mirrored is True and timestamp == 1000
+    assert seen[0, 0, 0] == 0 and seen[0, -1, 0] == 200 and out[0, -1, 0] == 200
+    controller.selfie = False
+    controller.process(camera_frame(), 1.1)
+    seen, _, mirrored = pipelines[0].frames[1]
+    assert mirrored is False and seen[0, 0, 0] == 200
+
+
+def test_the_pipeline_opens_on_the_first_frame_and_closes_when_the_stream_ends():
+    pipelines = []
+    controller = LiveController(lambda: pipelines.append(FakePipeline()) or pipelines[-1])
+    assert not pipelines  # nothing is loaded for a visitor who never starts the camera
+    controller.process(camera_frame(), 1.0)
+    controller.process(camera_frame(), 1.1)
+    assert len(pipelines) == 1 and not pipelines[0].closed
+    controller.stream_ended()
+    assert pipelines[0].closed and not controller.status(1.2).streaming
+    controller.process(camera_frame(), 5.0)  # START again: a fresh pipeline
+    assert len(pipelines) == 2 and not pipelines[1].closed
+
+
+def test_a_dropped_controller_closes_its_pipeline():
+    pipelines = []
+    controller = LiveController(lambda: pipelines.append(FakePipeline()) or pipelines[-1])
+    controller.process(camera_frame(), 1.0)
+    del controller
+    import gc
+    gc.collect()
+    assert pipelines[0].closed
+
+
+def test_closing_waits_for_the_frame_being_processed():
+    started, release = threading.Event(), threading.Event()
+
+    class SlowPipeline(FakePipeline):
+        def process(self, rgb, timestamp_ms):
+            started.set()
+            release.wait(5)
+            return super().process(rgb, timestamp_ms)
+
+    pipeline = SlowPipeline()
+    controller = LiveController(lambda: pipeline)
+    worker = threading.Thread(target=controller.process, args=(camera_frame(), 1.0))
+    worker.start()
+    started.wait(5)
+    closer = threading.Thread(target=controller.stream_ended)
+    closer.start()
+    closer.join(0.2)
+    assert closer.is_alive() and not pipeline.closed  # not closed under the running frame
+    release.set()
+    worker.join(5)
+    closer.join(5)
+    assert pipeline.closed
+
+
+def test_a_model_that_cannot_load_is_one_line_and_the_video_still_flows():
+    def broken():
+        raise UserError("cannot load hand model /x.task: bad file")
+
+    controller = LiveController(broken)
+    frame = camera_frame()
+    out = controller.process(frame, 1.0)
+    assert out.shape == frame.shape
+    assert controller.status(1.0).error == "cannot load hand model /x.task: bad file"
+
+
+def test_the_routine_follows_the_hands_and_buttons_show_their_result_at_once():
+    target = left_palm()
+    controller = LiveController(lambda: FakePipeline([target, presser_on(target, "PC8")]))
+    controller.choose_routine("30-second rescue", pregnant=False)
+    assert controller.status(0.0).view is None
+    now = 0.0
+    for _ in range(30):
+        now += FRAME
+        controller.process(camera_frame(), now)
+    view = controller.status(now).view
+    assert view.target == "PC8" and view.on_target and view.seconds_held == pytest.approx(29 * FRAME)
+    controller.act("pause", now)
+    assert controller.status(now).view.paused  # before any new frame
+    controller.act("resume", now)
+    assert not controller.status(now).view.paused
+    controller.act("skip", now)
+    assert controller.status(now).view.step_index == 1
+    controller.choose_routine("30-second rescue", pregnant=False)  # the same choice keeps its place
+    assert controller.status(now).view.step_index == 1
+    controller.choose_routine("30-second rescue", pregnant=True)
+    status = controller.status(now)
+    assert status.view is None and status.notes and "Hegu" in status.notes[0]
+    with pytest.raises(ValueError):
+        controller.act("explode", now)
+
+
+def test_frame_rate_is_frames_delivered_over_the_last_seconds():
+    rate = FrameRate()
+    assert rate.per_second(0.0) is None
+    now = 0.0
+    for k in range(90):  # 30 frames/s for 3 s, then 10 frames/s for 3 s
+        now = k / 30
+        rate.tick(now)
+    assert rate.per_second(now) == pytest.approx(30, rel=0.01)
+    for k in range(1, 31):
+        rate.tick(now + k / 10)
+    now += 3.0
+    assert rate.per_second(now) == pytest.approx(10, rel=0.01)
+    assert rate.per_second(now + STALLED_AFTER + 0.1) is None  # the frames stopped: no figure
+
+
+def test_status_says_when_the_camera_stopped_and_counts_again_after_a_restart():
+    controller = LiveController(FakePipeline)
+    now = 0.0
+    for _ in range(60):
+        now += FRAME
+        controller.process(camera_frame(), now)
+    status = controller.status(now)
+    assert status.streaming and status.frames == 60
+    assert status.frames_per_second == pytest.approx(30, rel=0.02)
+    assert not controller.status(now + STALLED_AFTER + 0.1).streaming
+    later = now + 10 * RATE_WINDOW
+    controller.process(camera_frame(), later)
+    assert controller.status(later).streaming and controller.status(later).frames_per_second is None
+
+
+def test_only_the_target_hand_shows_the_target():
+    """The step wants the right palm; only the left palm is in view: its Laogong is drawn small and grey
+    like every other point, not as a target."""
+    from locator.catalogue import BY_CODE
+
+    left = left_palm()
+    controller = LiveController(lambda: FakePipeline([left]))
+    controller.selfie = False
+    controller.choose_routine("30-second rescue", pregnant=False)
+    x, y = (int(round(v)) for v in left.point("PC8").xy)
+    black = np.zeros((480, 640, 3), np.uint8)
+
+    def pc8_drawn_bright() -> bool:
+        out = controller.process(black.copy(), now)
+        patch = out[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int)
+        return bool((np.abs(patch - BY_CODE["PC8"].colour).max(axis=1) < 40).any())
+
+    now = 1.0
+    assert controller.status(now).view is None
+    assert pc8_drawn_bright()  # step 1 is the left palm: its Laogong is the target
+    controller.act("skip", now)
+    now = 1.1
+    assert not pc8_drawn_bright()
+    assert controller.status(now).view.prompt == "That is your left hand: this step is for your right hand"
