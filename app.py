@@ -32,7 +32,7 @@ from locator.photos import PhotoResult, analyse_photo
 from locator.routine import RoutineView
 from locator.safety import DOCTOR_CONFIRMATION, SAFETY_CHECKS, SafetyDecision, decide_safety
 from locator.sharing import DetectionPool
-from locator.steps import PRESETS
+from locator.routine_files import PRESETS
 
 SAMPLES_ENV = "LOCATOR_SAMPLES_DIR"
 DISCLAIMER = ("For education and self-care only: not a diagnosis or a treatment. Stop if anything hurts, "
@@ -311,6 +311,8 @@ def step_card(controller: LiveController) -> None:
                 point = BY_CODE[view.step.target]
                 st.caption(f"{point.code} {point.pinyin} {point.hanzi}: {point.location}")
                 show_cautions(point)
+            for caution in view.step.cautions:
+                st.caption(f"⚠️ {caution}")
 
 
 def routine_buttons(controller: LiveController, view: RoutineView | None) -> None:

@@ -27,7 +27,8 @@ from .live import LivePipeline, LiveResult, draw
 from .overlay import TargetAnnotator
 from .routine import Routine, RoutineView
 from .safety import allowed_steps
-from .steps import PRESETS, expand
+from .routine_files import PRESETS
+from .steps import expand
 
 # The frame rate shown is frames delivered over this many seconds (the last ones).
 RATE_WINDOW = 3.0

@@ -19,7 +19,8 @@ import numpy as np
 from .catalogue import BY_CODE
 from .geometry import Landmark
 from .hands import Handedness, LocatedHand
-from .steps import PRESETS, Step, expand
+from .routine_files import PRESETS
+from .steps import Step, expand
 
 # A press counts when a pressing fingertip of the other hand is this close to the target point, in hand
 # sizes (wrist to middle knuckle, ~8-10 cm on an adult): at least about 1 cm, the width of a fingertip,

@@ -135,3 +135,8 @@ class _Checker:
         cautions = step.get("cautions", [])
         if not isinstance(cautions, list) or not all(isinstance(c, str) for c in cautions):
             self.fail(where + "'cautions' must be a list of texts", "cautions", number)
+
+
+# The routines the page offers: title -> step entries, from the files that ship with the package.
+PRESETS: dict[str, tuple[Mapping[str, Any], ...]] = {title: routine.entries
+                                                     for title, routine in builtin_routines().items()}

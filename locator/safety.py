@@ -9,10 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Mapping, Sequence
 
+from .catalogue import BY_CODE, CATALOGUE
 from .steps import Step
 
-PREGNANCY_NOTE = "Hegu (LI4) is traditionally avoided in pregnancy, so it is left out."
-AVOIDED_IN_PREGNANCY = frozenset({"LI4"})
+# Which points pregnancy rules out is the catalogue's word (each entry's contraindications), whatever a
+# routine file says.
+AVOIDED_IN_PREGNANCY = frozenset(point.code for point in CATALOGUE if "pregnancy" in point.contraindications)
+PREGNANCY_NOTE = (", ".join(f"{BY_CODE[code].pinyin} ({code})" for code in sorted(AVOIDED_IN_PREGNANCY))
+                  + " is traditionally avoided in pregnancy, so it is left out.")
 
 SafetyKind = Literal["stop", "ask_doctor", "pregnancy"]
 

@@ -1,6 +1,6 @@
 """The routines' steps as plain data: which point or hand action, on which hands, for how long.
 
-A preset is a list of entries shaped like a routine file will be (TOML/JSON tables): each entry names a
+A routine is a list of entries, as its file holds them (:mod:`locator.routine_files`): each entry names a
 catalogue point (``"point"``, or several in ``"points"``) or a whole-hand action (``"action"``, one of
 :data:`ACTIONS`), the ``"hands"`` it is done on (``"both"``: left then right), the ``"seconds"`` per hand
 and point, and optionally its own ``"how"`` words. Names and how-to text come from the catalogue;
@@ -9,7 +9,7 @@ and point, and optionally its own ``"how"`` words. Names and how-to text come fr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
 
 from .catalogue import BY_CODE, FINGER_WEBS, Face
@@ -37,33 +37,6 @@ ACTIONS: dict[str, Action] = {
                       "gently back, no pain"),
 }
 
-HEGU_HOW = ("Press firmly with the other thumb between the thumb and index-finger bones of your {hand} hand, "
-            "fingers underneath; hold steady")
-
-# PRODUCT.md: rub Laogong vigorously for 15 s, then press Hegu firmly and stretch the fingers one by one
-# for 15 s (split 8 + 7 here). On both hands, so 30 seconds per hand.
-# The full routine: each step on both hands, left then right; the webs one after another on one hand.
-PRESETS: dict[str, tuple[Mapping[str, Any], ...]] = {
-    "30-second rescue": (
-        {"point": "PC8", "hands": "both", "seconds": 15,
-         "how": "With the other thumb, rub vigorously in circles in the centre of your {hand} palm"},
-        {"point": "LI4", "hands": "both", "seconds": 8, "how": HEGU_HOW},
-        {"action": "stretch", "hands": "both", "seconds": 7},
-    ),
-    "full routine": (
-        {"point": "PC8", "hands": "both", "seconds": 20,
-         "how": "With the other thumb, knead gently to moderately in small circles in the centre of your "
-                "{hand} palm"},
-        {"point": "LI4", "hands": "both", "seconds": 15, "how": HEGU_HOW},
-        {"points": list(FINGER_WEBS), "hands": "both", "seconds": 8,
-         "how": "Pinch this web of your {hand} hand with the other thumb and index finger and knead it, "
-                "moderate pressure"},
-        {"action": "joints", "hands": "both", "seconds": 20},
-        {"action": "stretch", "hands": "both", "seconds": 15},
-    ),
-}
-
-
 @dataclass(frozen=True)
 class Step:
     """One step of the routine on one hand.
@@ -78,6 +51,7 @@ class Step:
     instruction: str
     hold_seconds: float
     action: str | None = None
+    cautions: tuple[str, ...] = ()  # the routine's own, shown beside the point's
 
     @property
     def face(self) -> Face | None:
@@ -92,10 +66,12 @@ def expand(entries: Sequence[Mapping[str, Any]]) -> tuple[Step, ...]:
         hands = HANDS if entry.get("hands", "both") == "both" else (entry["hands"],)
         seconds = float(entry["seconds"])
         points = entry.get("points") or ([entry["point"]] if "point" in entry else [None])
+        cautions = tuple(entry.get("cautions", ()))
         for hand in hands:
             for code in points:
-                steps.append(_point_step(code, hand, seconds, entry.get("how")) if code
-                             else _action_step(entry["action"], hand, seconds, entry.get("how")))
+                step = (_point_step(code, hand, seconds, entry.get("how")) if code
+                        else _action_step(entry["action"], hand, seconds, entry.get("how")))
+                steps.append(replace(step, cautions=cautions) if cautions else step)
     return tuple(steps)
 
 
@@ -114,8 +90,3 @@ def _action_step(name: str, hand: Handedness, seconds: float, how: str | None) -
     words = (how or action.how).format(hand=hand)
     return Step(f"{action.title}, {hand} hand", None, hand, f"{words}; {seconds:g} seconds in all.",
                 seconds, name)
-
-
-def build_steps(preset: str) -> tuple[Step, ...]:
-    """The steps of a named preset."""
-    return expand(PRESETS[preset])

@@ -13,7 +13,8 @@ from locator.handface import FaceModel
 from locator.hands import DetectedHand, decide_hand_and_face, locate_hand, locate_points, rule_weights
 from locator.overlay import PointAnnotator
 from locator.routine import PRESS_RADIUS
-from locator.steps import PRESETS, expand
+from locator.routine_files import PRESETS
+from locator.steps import expand
 
 from .synthetic import right_palm_landmarks
 

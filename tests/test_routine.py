@@ -9,7 +9,8 @@ from locator.geometry import Landmark
 from locator.hands import LocatedHand, locate_points
 from locator.routine import GRACE_SECONDS, HOLD_STILL, MAX_SECONDS_PER_UPDATE, PRESS_RADIUS, Routine
 from locator.safety import PREGNANCY_NOTE, SAFETY_CHECKS, allowed_steps, decide_safety
-from locator.steps import PRESETS, expand
+from locator.routine_files import PRESETS
+from locator.steps import expand
 
 from .synthetic import right_palm_landmarks
 
@@ -75,10 +76,10 @@ def test_rescue_is_laogong_15_s_then_hegu_and_stretch_15_s_per_hand():
         (None, "left", 7), (None, "right", 7),
     ]
     assert "vigorous" in steps[0].instruction and "firmly" in steps[2].instruction
-    assert set(PRESETS) == {"30-second rescue", "full routine"}
+    assert {"30-second rescue", "full routine"} <= set(PRESETS)
 
 
-@pytest.mark.parametrize("preset", sorted(PRESETS))
+@pytest.mark.parametrize("preset", ["30-second rescue", "full routine"])
 def test_pregnancy_removes_every_hegu_step_and_says_why(preset):
     steps = build_steps(preset, pregnant=True)
     assert "LI4" not in {s.target for s in steps}
