@@ -27,7 +27,8 @@ from locator.detector import MODEL_ENV, HandDetector, resolve_model_path
 from locator.errors import ModelError, UserError
 from locator.images import find_images
 from locator.live import LivePipeline
-from locator.overlay import annotate_photo, encode_png
+from locator.korean_map import CAPTION as KOREAN_CAPTION
+from locator.overlay import KoreanMapAnnotator, TargetAnnotator, annotate_photo, encode_png
 from locator.photos import PhotoResult, analyse_photo
 from locator.routine import RoutineView
 from locator.safety import DOCTOR_CONFIRMATION, SAFETY_CHECKS, SafetyDecision, decide_safety
@@ -73,6 +74,7 @@ class ShownPhoto:
     result: PhotoResult
     picture: np.ndarray | None
     png: bytes | None
+    scale: float = 1.0  # picture pixels per photo pixel (hand coordinates are the full photo's)
 
 
 def locate_upload(data: bytes, name: str, mirrored: bool) -> ShownPhoto:
@@ -96,17 +98,26 @@ def _locate(data: bytes, name: str, mirrored: bool) -> ShownPhoto:
         return ShownPhoto(result, None, None)
     picture = annotate_photo(result.photo.rgb, result.hands, 1 / result.photo.scale)
     # Kept entries hold the annotated picture only, not the decoded photo as well.
-    return ShownPhoto(replace(result, photo=None), picture, encode_png(picture))
+    return ShownPhoto(replace(result, photo=None), picture, encode_png(picture), 1 / result.photo.scale)
 
 
 # --- photo mode -----------------------------------------------------------------------------------
 
-def point_card(point: Acupoint, visible: bool) -> None:
+def point_card(point: Acupoint, visible: bool, pickable: bool = False) -> None:
+    """A point's card: names, where, how, traditional use, cautions; on the hand map, a button that
+    shows it on the picture."""
     with st.container(border=True):
         st.markdown(f"**{point.code} {point.pinyin} {point.hanzi}** — {point.english}"
                     + ("" if visible else "  \n:grey[on the other face of this hand]"))
-        st.markdown(f"**Where:** {point.location}  \n**How:** {point.how_to_press}")
+        st.markdown(f"**Where:** {point.location}  \n**How:** {point.how_to_press}"
+                    + (f"  \n**Traditionally:** {point.traditional_use}" if point.traditional_use else ""))
         show_cautions(point)
+        if pickable:
+            st.button("Show on the picture", key=f"pick_{point.code}", on_click=_pick, args=(point.code,))
+
+
+def _pick(code: str) -> None:
+    st.session_state.picked_point = code
 
 
 def show_cautions(point: Acupoint) -> None:
@@ -119,8 +130,13 @@ def show_photo_result(shown: ShownPhoto) -> None:
     if result.error:
         st.error(f"{result.image}: {result.error}")
         return
+    korean = bool(result.hands) and st.toggle("Korean hand therapy map", key="korean_map",
+                                              help="The hand as a traditional map of the body")
     left, right = st.columns([3, 2])
-    left.image(shown.picture, caption=f"{result.image} ({result.width}×{result.height})", width="stretch")
+    left.image(hand_map_picture(shown, st.session_state.get("picked_point"), korean),
+               caption=f"{result.image} ({result.width}×{result.height})", width="stretch")
+    if korean:
+        left.caption(KOREAN_CAPTION)
     with right:
         if not result.hands:
             st.warning("No hand found. Try a photo where the whole hand is in view, well lit, "
@@ -134,12 +150,43 @@ def show_photo_result(shown: ShownPhoto) -> None:
         st.download_button("Download JSON", json.dumps(result.to_json(), ensure_ascii=False, indent=1),
                            f"{stem}.json", "application/json")
     if result.hands:
-        shown = {p.code: p.on_visible_face for hand in result.hands for p in hand.points}
-        st.subheader("The points")
-        columns = st.columns(3)
-        for index, point in enumerate(CATALOGUE):
-            with columns[index % 3]:
-                point_card(point, shown.get(point.code, False))
+        hand_map_cards(result)
+
+
+def hand_map_picture(shown: ShownPhoto, picked: str | None, korean: bool) -> np.ndarray:
+    """The annotated picture, with the picked point ringed and, if asked, the Korean map's zones."""
+    if not picked and not korean:
+        return shown.picture
+    picture = shown.picture.copy()
+    hands = shown.result.hands
+    if korean:
+        KoreanMapAnnotator().annotate(picture, hands, shown.scale)
+    if picked:
+        for hand in hands:
+            TargetAnnotator(picked, hand.handedness).annotate(picture, [hand], shown.scale)
+    return picture
+
+
+def hand_map_cards(result: PhotoResult) -> None:
+    """The hand map: every point on the face in view, grouped by meridian or region, a card each."""
+    visible = {p.code for hand in result.hands for p in hand.points if p.on_visible_face}
+    st.subheader("The hand map")
+    picked = st.session_state.get("picked_point")
+    if picked:
+        st.info(f"Ringed on the picture: {picked} {BY_CODE[picked].pinyin}")
+        st.button("Clear the ring", key="pick_none", on_click=_pick, args=(None,))
+    if not visible:
+        st.info("No point is on the face in view: turn the hand so its palm or back faces the camera.")
+    groups: dict[str, list[Acupoint]] = {}
+    for point in CATALOGUE:
+        if point.code in visible:
+            groups.setdefault(point.group, []).append(point)
+    for group, points in groups.items():
+        with st.expander(f"{group} ({len(points)})", expanded=True):
+            columns = st.columns(2)
+            for index, point in enumerate(points):
+                with columns[index % 2]:
+                    point_card(point, True, pickable=True)
 
 
 def samples_folder() -> Path | None:
