@@ -191,13 +191,13 @@ class Pictures:
         scene = self.scene(press)
         point = target_point(scene, code, hand)
         tip = point.copy()
-        for _ in range(3):  # nudge the presser until its detected fingertip lands on the point
+        for _ in range(5):  # nudge the presser until its detected fingertip lands on the point
             picture = scene.picture(self.photo(press.presser), tip, press.approach)
             target, other = _two_hands(located(picture), hand, press.face)
             gap = target.point(code).xy - other.landmarks[L.INDEX_TIP]
             if np.linalg.norm(gap) < 0.05 * target.size:
                 return picture
-            tip = tip + gap
+            tip = tip + gap / 2  # half steps: a full one can cover the target hand's knuckles
         raise AssertionError(f"could not place a fingertip on {code} of the {hand} hand (gap {gap})")
 
     def stroking(self, hand: str) -> list[np.ndarray]:

@@ -8,7 +8,7 @@ from PIL import Image
 
 from locator.admission import LiveSettings
 
-from .harness import (APP, chromium_page, loopback_network_namespace, press_start, read_video_pixels,
+from .harness import (APP, choose_mode, chromium_page, loopback_network_namespace, press_start, read_video_pixels,
                       streamlit_server, wait_for, webrtc_button, write_y4m)
 
 BUSY = re.compile(r"The live view is busy")
@@ -32,8 +32,8 @@ def test_the_viewer_past_the_limit_is_told_the_live_view_is_busy(tmp_path, share
         assert read_video_pixels(first, [(10, 10)]).width == 640   # the first viewer's video goes on
 
         # The first viewer leaves the live view; then the second gets in.
-        first.get_by_test_id("stRadioGroup").get_by_text("Photo", exact=True).click()
-        first.get_by_text("Find the points on a photo").wait_for(timeout=30_000)
+        choose_mode(first, "Photo")
+        first.get_by_role("tab", name="Upload a photo").wait_for(timeout=30_000)
         second.get_by_role("button", name="Try again").click()
         webrtc_button(second, "START").wait_for(timeout=60_000)
         assert not second.get_by_text(BUSY).count()
