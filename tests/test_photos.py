@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from locator.catalogue import CATALOGUE, FITTED_RULES
+from locator.catalogue import BY_CODE, CATALOGUE, FITTED_RULES
 from locator.cli import main
 from locator.detector import DetectorOptions, HandDetector
 from locator.evaluate import labelled_hands, load_labels
 from locator.images import read_photo
+from locator.hands import OUTSIDE_PICTURE
 from locator.photos import analyse_photo, locate_in_photo, mirror_image
 
 pytestmark = pytest.mark.model
@@ -144,10 +145,19 @@ def test_annotated_image_has_markers_where_the_json_says(shared_hands, tmp_path,
     annotated = np.asarray(Image.open(tmp_path / "back_right_01.annotated.png").convert("RGB")).astype(int)
     original = np.asarray(Image.open(photo).convert("RGB")).astype(int)
     assert annotated.shape == original.shape
-    li4 = next(p for p in record["hands"][0]["points"] if p["code"] == "LI4")
-    x, y = round(li4["x"]), round(li4["y"])
-    assert np.abs(annotated[y, x] - (255, 140, 0)).sum() < 60  # LI4's orange disc centre
-    assert np.abs(original[y, x] - (255, 140, 0)).sum() > 60
+    points = [p for p in record["hands"][0]["points"] if p["on_visible_face"] and p["placeable"]]
+    assert "LI4" in {p["code"] for p in points}
+    height = annotated.shape[0]
+
+    def alone(p) -> bool:  # no other marker, nor the legend in the top-left corner, covers its centre
+        return p["y"] > height / 3 and all(np.hypot(p["x"] - q["x"], p["y"] - q["y"]) > 40 for q in points if q is not p)
+
+    checked = [p for p in points if alone(p)]
+    assert len(checked) >= 3
+    for point in checked:
+        x, y, colour = round(point["x"]), round(point["y"]), BY_CODE[point["code"]].colour
+        assert np.abs(annotated[y, x] - colour).sum() < 60, point["code"]  # the marker's disc centre
+        assert np.abs(original[y, x] - colour).sum() > 60, point["code"]
 
 
 @pytest.fixture(scope="module")
@@ -231,5 +241,8 @@ def test_placeable_flag_fires_on_compressed_hands_not_on_clear_ones(shared_hands
     labels = load_labels(shared_hands / "acupoints-dev.json")
     withheld = []
     for name, _, _, hand in labelled_hands(labels, images, lambda path: analyse_photo(path, detector).hands):
-        withheld += [(name, p.code) for p in hand.points if not p.placeable]
+        withheld += [(name, p.code) for p in hand.points if not p.placeable and p.unplaceable != OUTSIDE_PICTURE]
+        for point in (p for p in hand.points if p.unplaceable == OUTSIDE_PICTURE):  # e.g. PC6 up the forearm
+            width, height = Image.open(images / name.split("#")[0]).size
+            assert not (0 <= point.xy[0] < width and 0 <= point.xy[1] < height), (name, point.code)
     assert {code for _, code in withheld} == {"EX-UE9-1"} and len(withheld) == 3, withheld
