@@ -165,16 +165,16 @@ class LiveController:
     def _detect(self, rgb: np.ndarray, now: float, mirrored: bool) -> LiveResult | None:
         slot = self._slot
         with slot.lock:
-            if slot.pipeline is None:
-                if self._error is not None:
-                    return None
-                try:
+            if self._error is not None:
+                return None
+            try:  # a bad model shows when the pipeline opens, or (detected in workers) on a first frame
+                if slot.pipeline is None:
                     slot.pipeline = slot.open_pipeline()
-                except UserError as error:
-                    self._error = str(error)
-                    return None
-            slot.pipeline.mirrored = mirrored
-            return slot.pipeline.process(rgb, int(now * 1000))
+                slot.pipeline.mirrored = mirrored
+                return slot.pipeline.process(rgb, int(now * 1000))
+            except UserError as error:
+                self._error = str(error)
+                return None
 
     def _count_frame(self, now: float) -> None:
         if self._last_frame is None or now - self._last_frame > STALLED_AFTER:

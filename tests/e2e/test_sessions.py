@@ -16,7 +16,8 @@ SESSIONS = int(os.environ.get("LOCATOR_E2E_SESSIONS", "6"))
 ALLOWED_GROWTH_MB = 100
 # glibc gives each new thread (every stream has its own) a malloc arena and keeps freed memory in it, so
 # RSS climbs for a while even when everything is freed; two arenas measure what is really kept.
-ALLOCATOR = {"MALLOC_ARENA_MAX": "2"}
+# One visitor after another, each leaving with the tab still inside its 15 s lease: no admission limit here.
+ALLOCATOR = {"MALLOC_ARENA_MAX": "2", "LOCATOR_MAX_VIEWERS": "0"}
 
 
 def test_the_server_does_not_grow_with_every_visitor(tmp_path, shared_hands):
