@@ -18,7 +18,7 @@ import numpy as np
 
 from .catalogue import BY_CODE
 from .geometry import Landmark
-from .hands import Handedness, LocatedHand
+from .hands import OUTSIDE_PICTURE, UNSURE_PROMPT, Handedness, LocatedHand
 from .routine_files import PRESETS
 from .steps import Step, expand
 
@@ -262,6 +262,8 @@ def _prompt(step: Step, target_hand: LocatedHand | None, hands: Sequence[Located
     if target_hand is None:
         return f"Bring your {step.hand} hand into view"
     if not _face_ok(step, target_hand):
+        if target_hand.facing == "unsure":  # the locator cannot tell palm from back yet
+            return UNSURE_PROMPT
         if target_hand.facing != "side":
             return "Turn your hand over"
         if step.face == "palm":
@@ -271,6 +273,8 @@ def _prompt(step: Step, target_hand: LocatedHand | None, hands: Sequence[Located
         return "Hold still"
     doubt = target_hand.point(step.target).unplaceable if step.target else None
     if doubt and not on_target:  # the locator cannot place this point on the hand as it is held
+        if doubt == OUTSIDE_PICTURE:
+            return f"Show more of your {step.hand} wrist and forearm: the point is outside the picture"
         if "thumb" in doubt:
             return f"Spread the thumb of your {step.hand} hand away from the index finger"
         return f"Hold your {step.hand} hand open and flat toward the camera"

@@ -374,3 +374,22 @@ def test_a_point_the_locator_cannot_place_asks_for_a_flat_open_hand():
     squashed = LocatedHand("left", 0.9, "palm", 0.9, landmarks, locate_points(landmarks, "palm"))
     assert not squashed.point("PC8").placeable
     assert new_routine().update([squashed], 0.1).prompt == "Hold your left hand open and flat toward the camera"
+
+
+def test_an_unsure_hand_is_asked_to_show_itself_flat_and_whole():
+    from locator.hands import UNSURE_PROMPT
+
+    assert new_routine().update([hand("left", "unsure")], 0.1).prompt == UNSURE_PROMPT
+
+
+def test_a_point_outside_the_picture_asks_for_more_of_the_forearm():
+    from dataclasses import replace as swap
+
+    from locator.hands import OUTSIDE_PICTURE
+    from locator.steps import expand as steps_of
+
+    routine = Routine(steps_of([{"point": "PC6", "hands": "left", "seconds": 10}]))
+    left = hand("left", "palm")
+    cut = swap(left, points=tuple(swap(p, unplaceable=OUTSIDE_PICTURE) if p.code == "PC6" else p
+                                  for p in left.points))
+    assert "forearm" in routine.update([cut], 0.1).prompt
