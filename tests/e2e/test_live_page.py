@@ -21,7 +21,17 @@ def test_live_markers_sit_where_the_locator_puts_them(tmp_path, shared_hands):
     with HandDetector() as detector:
         hand = locate_hand(detector.detect(shown)[0], mirrored=True)
     assert hand.facing == "palm"
-    targets = [(p.code, tuple(int(round(v)) for v in p.xy)) for p in hand.points if p.on_visible_face]
+    drawn = [p for p in hand.points if p.on_visible_face and p.placeable]
+    apart = 0.15 * hand.size  # two markers closer than this overlap; the legend takes the top-left corner
+
+    def checkable(point) -> bool:
+        x, y = (int(round(v)) for v in point.xy)
+        return (all(np.hypot(*(point.xy - other.xy)) > apart for other in drawn if other is not point)
+                and not (x < 320 and y < 120) and 0 <= x < 640 and 0 <= y < 480
+                and not close_to(shown[y, x], BY_CODE[point.code].colour, 70))  # the photo differs there
+
+    targets = [(p.code, tuple(int(round(v)) for v in p.xy)) for p in drawn if checkable(p)]
+    assert len(targets) >= 5 and "PC8" in {code for code, _ in targets}, targets
     y4m = write_y4m(tmp_path / "palm.y4m", [camera])
 
     with loopback_network_namespace(), \
