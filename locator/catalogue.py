@@ -23,7 +23,7 @@ from typing import Callable, Literal
 
 import numpy as np
 
-from .fitting import Combination, Family, Term
+from .fitting import Combination, Family, Term, combination_weights
 from .geometry import Landmark as L
 
 Face = Literal["palm", "back"]
@@ -280,10 +280,7 @@ def fitted(code: str) -> dict:
 def geometric(combination: Combination) -> dict:
     """The catalogue fields of a point placed by geometry alone (a fingertip, a joint): no labels, no fit,
     no ring beyond the marker."""
-    weights = np.zeros(21)
-    for landmark, weight in combination.items():
-        weights[landmark] += weight
-    return {"rule": FittedRule(weights), "radius": 0.0}
+    return {"rule": FittedRule(combination_weights(combination)), "radius": 0.0}
 
 
 # --- Points placed by geometry alone (no labels needed) --------------------------------------------

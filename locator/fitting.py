@@ -44,13 +44,14 @@ class Family:
 
     def weights(self, coefficients: Sequence[float]) -> np.ndarray:
         """The rule's ``(21,)`` landmark weights for these coefficients (they sum to one)."""
-        weights = _vector(self.origin)
+        weights = combination_weights(self.origin)
         for coefficient, term in zip(coefficients, self.terms, strict=True):
-            weights = weights + coefficient * (_vector(term.head) - _vector(term.tail))
+            weights = weights + coefficient * (combination_weights(term.head) - combination_weights(term.tail))
         return weights
 
 
-def _vector(combination: Combination) -> np.ndarray:
+def combination_weights(combination: Combination) -> np.ndarray:
+    """The ``(21,)`` landmark weights of an affine combination written as ``{landmark: weight}``."""
     weights = np.zeros(21)
     for index, weight in combination.items():
         weights[index] += weight
@@ -74,8 +75,8 @@ def fit(family: Family, samples: Sequence[Sample], code: str) -> np.ndarray:
     where the point is placed (a rule is never used where it is withheld)."""
     if not family.terms:
         return np.zeros(0)
-    origin = _vector(family.origin)
-    directions = np.array([_vector(t.head) - _vector(t.tail) for t in family.terms])  # (k, 21)
+    origin = combination_weights(family.origin)
+    directions = np.array([combination_weights(t.head) - combination_weights(t.tail) for t in family.terms])  # (k, 21)
     rows, rhs = [], []
     for sample in (s for s in samples if code not in s.withheld):
         rows.append((directions @ sample.landmarks).T / sample.scale)      # (2, k)
