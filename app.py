@@ -28,7 +28,7 @@ from locator.errors import ModelError, UserError
 from locator.images import find_images
 from locator.live import LivePipeline
 from locator.korean_map import CAPTION as KOREAN_CAPTION
-from locator.overlay import KoreanMapAnnotator, TargetAnnotator, annotate_photo, encode_png
+from locator.overlay import annotate_photo, encode_png
 from locator.photos import PhotoResult, analyse_photo
 from locator.routine import RoutineView
 from locator.safety import DOCTOR_CONFIRMATION, SAFETY_CHECKS, SafetyDecision, decide_safety
@@ -43,6 +43,9 @@ CAMERA_HELP = ("No picture? Allow the camera in your browser (the camera icon in
 NEEDS_HTTPS = ("Your browser gives this page no camera because it was opened over plain http from another "
                "machine. Open it with **https://** (ask whoever runs it), or on this machine at "
                "http://localhost:8501. Photo mode works without a camera.")
+CAMERA_BLOCKED = ("The camera is blocked for this page. To allow it, click the camera icon (or the padlock) at "
+                  "the left of the address bar and choose **Allow**; the video comes back here, then press "
+                  "START. Without a camera, use **Photo** mode.")
 # The video component's own messages, in plain words (streamlit-webrtc's are terse or raw error names).
 CAMERA_MESSAGES = {
     "media_api_not_available": "No camera here: this page needs https:// (or localhost) for the camera.",
@@ -58,6 +61,21 @@ PHOTOS_KEPT = 4
 
 st.set_page_config(page_title="Hand acupoints", page_icon="🖐️", layout="wide")
 
+# The browser's camera permission for this page ("granted", "prompt" or "denied"), and again whenever the
+# person changes it: streamlit-webrtc shows a refused camera only as the raw "NotAllowedError" in its frame.
+_camera_permission = st.components.v2.component("camera_permission", js="""
+export default function ({ setStateValue }) {
+  if (!navigator.permissions) return;
+  let status = null;
+  navigator.permissions.query({ name: "camera" }).then((found) => {
+    status = found;
+    setStateValue("state", status.state);
+    status.onchange = () => setStateValue("state", status.state);
+  }).catch(() => {});  // a browser that cannot tell: the video component's own messages stand
+  return () => { if (status) status.onchange = null; };
+}
+""")
+
 
 # --- shared resources -----------------------------------------------------------------------------
 
@@ -69,12 +87,14 @@ def photo_detector() -> tuple[HandDetector, threading.Lock]:
 
 @dataclass(frozen=True)
 class ShownPhoto:
-    """One photo's result with its annotated picture and PNG (None when the photo could not be read)."""
+    """One photo's result with its annotated picture and PNG (None when the photo could not be read), and
+    the picture before annotation, which the hand map draws on again."""
 
     result: PhotoResult
     picture: np.ndarray | None
     png: bytes | None
     scale: float = 1.0  # picture pixels per photo pixel (hand coordinates are the full photo's)
+    plain: np.ndarray | None = None
 
 
 def locate_upload(data: bytes, name: str, mirrored: bool) -> ShownPhoto:
@@ -97,23 +117,22 @@ def _locate(data: bytes, name: str, mirrored: bool) -> ShownPhoto:
     if result.error:
         return ShownPhoto(result, None, None)
     picture = annotate_photo(result.photo.rgb, result.hands, 1 / result.photo.scale)
-    # Kept entries hold the annotated picture only, not the decoded photo as well.
-    return ShownPhoto(replace(result, photo=None), picture, encode_png(picture), 1 / result.photo.scale)
+    # Kept entries hold the pictures, not the whole decoded photo as well.
+    return ShownPhoto(replace(result, photo=None), picture, encode_png(picture), 1 / result.photo.scale,
+                      result.photo.rgb)
 
 
 # --- photo mode -----------------------------------------------------------------------------------
 
-def point_card(point: Acupoint, visible: bool, pickable: bool = False) -> None:
-    """A point's card: names, where, how, traditional use, cautions; on the hand map, a button that
-    shows it on the picture."""
+def point_card(point: Acupoint, where: str, place: str) -> None:
+    """A point's card on the hand map: names, where, how, traditional use, cautions, and a button that
+    rings it on the ``where`` ("picture" or "video"); ``place`` tells the page's hand maps apart."""
     with st.container(border=True):
-        st.markdown(f"**{point.code} {point.pinyin} {point.hanzi}** — {point.english}"
-                    + ("" if visible else "  \n:grey[on the other face of this hand]"))
+        st.markdown(f"**{point.code} {point.pinyin} {point.hanzi}** — {point.english}")
         st.markdown(f"**Where:** {point.location}  \n**How:** {point.how_to_press}"
                     + (f"  \n**Traditionally:** {point.traditional_use}" if point.traditional_use else ""))
         show_cautions(point)
-        if pickable:
-            st.button("Show on the picture", key=f"pick_{point.code}", on_click=_pick, args=(point.code,))
+        st.button(f"Show on the {where}", key=f"pick_{place}_{point.code}", on_click=_pick, args=(point.code,))
 
 
 def _pick(code: str) -> None:
@@ -125,18 +144,16 @@ def show_cautions(point: Acupoint) -> None:
         st.caption(f"⚠️ {caution}")
 
 
-def show_photo_result(shown: ShownPhoto) -> None:
+def show_photo_result(shown: ShownPhoto, place: str) -> None:
+    """One photo's result; ``place`` (the tab it is in) keeps its switches apart from another tab's."""
     result = shown.result
     if result.error:
         st.error(f"{result.image}: {result.error}")
         return
-    korean = bool(result.hands) and st.toggle("Korean hand therapy map", key="korean_map",
-                                              help="The hand as a traditional map of the body")
+    korean = bool(result.hands) and korean_toggle(place)
     left, right = st.columns([3, 2])
     left.image(hand_map_picture(shown, st.session_state.get("picked_point"), korean),
                caption=f"{result.image} ({result.width}×{result.height})", width="stretch")
-    if korean:
-        left.caption(KOREAN_CAPTION)
     with right:
         if not result.hands:
             st.warning("No hand found. Try a photo where the whole hand is in view, well lit, "
@@ -150,31 +167,34 @@ def show_photo_result(shown: ShownPhoto) -> None:
         st.download_button("Download JSON", json.dumps(result.to_json(), ensure_ascii=False, indent=1),
                            f"{stem}.json", "application/json")
     if result.hands:
-        hand_map_cards(result)
+        hand_map_cards({p.code for hand in result.hands for p in hand.points if p.on_visible_face}, "picture",
+                       place)
+
+
+def korean_toggle(place: str) -> bool:
+    """The switch for Korean hand therapy's map, with the line saying what it is when it is on."""
+    korean = st.toggle("Korean hand therapy map", key=f"korean_map_{place}",
+                       help="The hand as a traditional map of the body")
+    if korean:
+        st.caption(KOREAN_CAPTION)
+    return korean
 
 
 def hand_map_picture(shown: ShownPhoto, picked: str | None, korean: bool) -> np.ndarray:
     """The annotated picture, with the picked point ringed and, if asked, the Korean map's zones."""
     if not picked and not korean:
         return shown.picture
-    picture = shown.picture.copy()
-    hands = shown.result.hands
-    if korean:
-        KoreanMapAnnotator().annotate(picture, hands, shown.scale)
-    if picked:
-        for hand in hands:
-            TargetAnnotator(picked, hand.handedness).annotate(picture, [hand], shown.scale)
-    return picture
+    return annotate_photo(shown.plain, shown.result.hands, shown.scale, picked=picked, korean=korean)
 
 
-def hand_map_cards(result: PhotoResult) -> None:
-    """The hand map: every point on the face in view, grouped by meridian or region, a card each."""
-    visible = {p.code for hand in result.hands for p in hand.points if p.on_visible_face}
+def hand_map_cards(visible: set[str] | frozenset[str], where: str, place: str) -> None:
+    """The hand map: every point on the faces in view (``visible`` codes), grouped by meridian or region,
+    a card each (:func:`point_card`)."""
     st.subheader("The hand map")
     picked = st.session_state.get("picked_point")
     if picked:
-        st.info(f"Ringed on the picture: {picked} {BY_CODE[picked].pinyin}")
-        st.button("Clear the ring", key="pick_none", on_click=_pick, args=(None,))
+        st.info(f"Ringed on the {where}: {picked} {BY_CODE[picked].pinyin}")
+        st.button("Clear the ring", key=f"pick_none_{place}", on_click=_pick, args=(None,))
     if not visible:
         st.info("No point is on the face in view: turn the hand so its palm or back faces the camera.")
     groups: dict[str, list[Acupoint]] = {}
@@ -186,7 +206,7 @@ def hand_map_cards(result: PhotoResult) -> None:
             columns = st.columns(2)
             for index, point in enumerate(points):
                 with columns[index % 2]:
-                    point_card(point, True, pickable=True)
+                    point_card(point, where, place)
 
 
 def samples_folder() -> Path | None:
@@ -218,11 +238,11 @@ def photo_mode() -> None:
     with upload_tab:
         upload = st.file_uploader("A photo of a hand", type=None, key="upload")
         if upload is not None:
-            show_photo_result(locate_upload(upload.getvalue(), upload.name, mirrored))
+            show_photo_result(locate_upload(upload.getvalue(), upload.name, mirrored), "upload")
     with camera_tab:
         snapshot = st.camera_input("Hold your hand up to the camera", key="snapshot")
         if snapshot is not None:
-            show_photo_result(locate_upload(snapshot.getvalue(), "snapshot.jpg", mirrored))
+            show_photo_result(locate_upload(snapshot.getvalue(), "snapshot.jpg", mirrored), "snapshot")
     with samples_tab:
         gallery = sample_gallery(samples_folder())
         if not gallery:
@@ -238,7 +258,7 @@ def photo_mode() -> None:
         choice = st.session_state.get("sample_choice")
         if choice is not None and choice < len(gallery):
             path = gallery[choice][0]
-            show_photo_result(locate_upload(path.read_bytes(), path.name, mirrored))
+            show_photo_result(locate_upload(path.read_bytes(), path.name, mirrored), "sample")
 
 
 # --- live mode ------------------------------------------------------------------------------------
@@ -383,10 +403,14 @@ def live_mode() -> None:
     st.sidebar.toggle("Show frame rate", value=True, key="show_fps")
     panel, video = st.columns([1, 1])  # on a phone the columns stack: the step comes first
     with video:
+        blocked = camera_blocked()
         if camera_forbidden():
             st.warning(NEEDS_HTTPS)  # instead of the video component's raw "navigator.mediaDevices" error
+        elif blocked:
+            st.error(CAMERA_BLOCKED)  # instead of its raw "NotAllowedError"
         else:
             live_video(controller)
+        st.fragment(live_hand_map, run_every=1.0)(controller)
     with panel:
         st.fragment(camera_status, run_every=0.5)(controller)
         decision = cleared_to_start()
@@ -409,6 +433,21 @@ def live_video(controller: LiveController) -> None:
         translations=CAMERA_MESSAGES,
     )
     st.caption(CAMERA_HELP)
+
+
+def live_hand_map(controller: LiveController) -> None:
+    """The hand map under the video: the points on the faces in view now (refreshed every second); the
+    controller draws the picked one's ring and the Korean map's zones on the video."""
+    controller.korean = korean_toggle("live")
+    controller.picked = st.session_state.get("picked_point")
+    status = controller.status(time.monotonic())
+    if status.streaming:
+        hand_map_cards(status.in_view, "video", "live")
+
+
+def camera_blocked() -> bool:
+    """Whether the person (or the browser's settings) refused this page the camera."""
+    return _camera_permission(key="camera_permission", on_state_change=lambda: None).get("state") == "denied"
 
 
 def _video_frame(controller: LiveController, frame) -> av.VideoFrame:

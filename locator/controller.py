@@ -24,7 +24,7 @@ import numpy as np
 from .catalogue import CATALOGUE
 from .errors import UserError
 from .live import LivePipeline, LiveResult, draw
-from .overlay import TargetAnnotator
+from .overlay import TargetAnnotator, hand_map_annotators
 from .routine import Routine, RoutineView
 from .safety import allowed_steps
 from .routine_files import PRESETS
@@ -83,6 +83,7 @@ class LiveStatus:
     view: RoutineView | None     # the routine's latest view; None before the first frame of it
     notes: tuple[str, ...]       # what the safety policy left out, and why
     error: str | None            # one line for the person (e.g. the hand model could not be loaded)
+    in_view: frozenset[str] = frozenset()  # the points on the faces in view in the latest frame (the hand map)
 
 
 class _PipelineSlot:
@@ -102,13 +103,20 @@ class _PipelineSlot:
 
 
 class LiveController:
-    """One browser session's live view: mirroring, pipeline, routine, overlay and frame rate."""
+    """One browser session's live view: mirroring, pipeline, routine, overlay and frame rate.
+
+    The page sets ``selfie``, and the hand map's ``picked`` point (ringed on every frame) and ``korean``
+    (Korean hand therapy's zones under the markers), as the person chooses them.
+    """
 
     def __init__(self, open_pipeline: Callable[[], Pipeline] = LivePipeline):
         self._slot = _PipelineSlot(open_pipeline)
         weakref.finalize(self, self._slot.close)
-        self._lock = threading.Lock()  # guards everything below between the video and script threads
         self.selfie = True
+        self.picked: str | None = None
+        self.korean = False
+        self._lock = threading.Lock()  # guards everything below between the video and script threads
+        self._in_view: frozenset[str] = frozenset()
         self._rate = FrameRate()
         self._frames = 0
         self._last_frame: float | None = None
@@ -143,7 +151,8 @@ class LiveController:
         with self._lock:
             streaming = self._last_frame is not None and now - self._last_frame <= STALLED_AFTER
             return LiveStatus(streaming, self._frames, self._rate.per_second(now), self._routine is not None,
-                              self._view, self._routine.notes if self._routine else (), self._error)
+                              self._view, self._routine.notes if self._routine else (), self._error,
+                              self._in_view if streaming else frozenset())
 
     # --- frames (video thread) ---------------------------------------------------------------------
     def process(self, rgb: np.ndarray, now: float) -> np.ndarray:
@@ -159,7 +168,13 @@ class LiveController:
                 return rgb
             view = self._routine.update(result.hands, now) if self._routine else None
             self._view = view
+            self._in_view = frozenset(p.code for hand in result.hands for p in hand.points if p.on_visible_face)
+        under, over = hand_map_annotators(self.picked, self.korean)
+        for annotator in under:
+            annotator.annotate(rgb, result.hands)
         draw_routine(rgb, result, view, now)
+        for annotator in over:
+            annotator.annotate(rgb, result.hands)
         return rgb
 
     def _detect(self, rgb: np.ndarray, now: float, mirrored: bool) -> LiveResult | None:

@@ -24,6 +24,10 @@ HAND_CONNECTIONS = ((0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 
                     (10, 11), (11, 12), (9, 13), (13, 14), (14, 15), (15, 16), (13, 17), (0, 17),
                     (17, 18), (18, 19), (19, 20))
 _BONES = np.array(HAND_CONNECTIONS)  # index array for the skeleton: built once, not per frame
+# Text is this fraction of the picture's shorter side, whatever the hand's size: the page shows a 640x480
+# video about 400-650 px wide (and a phone less), where text drawn a few pixels tall is a smudge after the
+# video codec; 1/26 of 480 px is about 18 px, 11-17 px on the screen.
+TEXT_SHARE = 1 / 26
 
 
 def _px(xy: np.ndarray, scale: float) -> tuple[int, int]:
@@ -35,6 +39,20 @@ def marker_radius(hand: LocatedHand, scale: float, fraction: float) -> int:
     return max(3, int(round(hand.size * scale * fraction)))
 
 
+def text_height(image: np.ndarray) -> float:
+    """The height of the picture's text, in its pixels (see :data:`TEXT_SHARE`)."""
+    return max(12.0, min(image.shape[:2]) * TEXT_SHARE)
+
+
+def text_width(text: str, height: float) -> int:
+    """How wide :func:`draw_text` writes ``text`` at ``height``, in pixels."""
+    return cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, _font_scale(height), 1)[0][0]
+
+
+def _font_scale(height: float) -> float:
+    return max(0.35, height / 22)
+
+
 def draw_text(image: np.ndarray, text: str, origin: tuple[int, int], height: float,
               colour: RGB = WHITE, outline: bool = True) -> None:
     """Text about ``height`` pixels tall; the dark outline keeps it legible on any background.
@@ -42,7 +60,7 @@ def draw_text(image: np.ndarray, text: str, origin: tuple[int, int], height: flo
     OpenCV spaces letters of 1-pixel strokes more narrowly than thicker ones, so outlined text is drawn at
     least 2 pixels thick: the outline and the letters then line up.
     """
-    font_scale = max(0.35, height / 22)
+    font_scale = _font_scale(height)
     thickness = max(1, int(round(font_scale * 1.6)))
     if outline:
         thickness = max(2, thickness)
@@ -106,14 +124,15 @@ class PointAnnotator:
 
 @dataclass
 class LabelAnnotator:
-    """The label of each point on the visible face beside its marker ("LI4 Hegu"; webs by number)."""
+    """The label of each point on the visible face beside its marker ("LI4 Hegu"; webs by number), at the
+    picture's text height (:func:`text_height`), outlined so it reads on skin and background alike."""
 
     radius: float = 0.05
 
     def annotate(self, image: np.ndarray, hands: Iterable[LocatedHand], scale: float = 1.0) -> np.ndarray:
+        height = text_height(image)
         for hand in hands:
             r = marker_radius(hand, scale, self.radius)
-            height = max(10.0, r * 1.2)
             for point in hand.points:
                 if point.on_visible_face and point.placeable:
                     x, y = _px(point.xy, scale)
@@ -123,8 +142,9 @@ class LabelAnnotator:
 
 @dataclass
 class LegendAnnotator:
-    """A small box in the top-left corner: which hand and which face was seen, and what the short labels
-    on the picture mean (one line per numbered series of points, e.g. "1-4: EX-UE9 Baxie (finger webs)").
+    """A small box in a corner: which hand and which face was seen, and what the short labels on the
+    picture mean (one line per numbered series of points, e.g. "1-4: EX-UE9 Baxie (finger webs)"). It
+    goes in the corner that hides the fewest landmarks and points (the top-left one when that hides none).
 
     With several hands, each hand's line starts with a letter that is also drawn at that hand's wrist.
     """
@@ -139,15 +159,37 @@ class LegendAnnotator:
                 height = max(12.0, marker_radius(hand, scale, 0.12))
                 draw_text(image, _hand_tag(n), (x - int(height / 3), y + int(height)), height)
         lines = (lines or ["no hand found"]) + short_label_legend(hands)
-        height = max(12.0, min(image.shape[:2]) / 32)
+        height = text_height(image) * 0.85
         row = int(height * 1.5)
-        width = max(cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, max(0.35, height / 22), 1)[0][0]
-                    for text in lines)
-        box = image[: row * len(lines) + row // 2, : width + int(height * 1.5)]
+        box_height = row * len(lines) + row // 2
+        box_width = max(text_width(text, height) for text in lines) + int(height * 1.5)
+        left, top = _quiet_corner(image, box_width, box_height, hands, scale)
+        box = image[top: top + box_height, left: left + box_width]
         box >>= 1  # halve the brightness, so white text reads on any background
         for number, text in enumerate(lines, start=1):
-            draw_text(image, text, (int(height / 2), number * row), height, outline=False)
+            draw_text(image, text, (left + int(height / 2), top + number * row), height, outline=False)
         return image
+
+
+def _quiet_corner(image: np.ndarray, width: int, height: int, hands: list[LocatedHand],
+                  scale: float) -> tuple[int, int]:
+    """The left and top of a ``width`` x ``height`` box in the corner that covers the fewest landmarks
+    and points of ``hands`` (top-left, top-right, bottom-left, bottom-right: the first of equals)."""
+    rows, columns = image.shape[:2]
+    corners = [(0, 0), (max(0, columns - width), 0), (0, max(0, rows - height)),
+               (max(0, columns - width), max(0, rows - height))]
+    if not hands:
+        return corners[0]
+    marks = np.concatenate([np.vstack([hand.landmarks, *(p.xy[None] for p in hand.points)])
+                            for hand in hands]) * scale
+
+    def covered(corner: tuple[int, int]) -> int:
+        left, top = corner
+        inside = ((marks[:, 0] >= left) & (marks[:, 0] < left + width)
+                  & (marks[:, 1] >= top) & (marks[:, 1] < top + height))
+        return int(inside.sum())
+
+    return min(corners, key=covered)
 
 
 def _hand_line(hand: LocatedHand) -> str:
@@ -203,6 +245,27 @@ class TargetAnnotator:
 
 
 @dataclass
+class PickedAnnotator:
+    """The point picked on the hand map: a steady white ring with a dark edge, on every hand whose face in
+    view shows it. Unlike the routine's target it neither pulses nor turns yellow or green, so it never
+    says "press here"."""
+
+    code: str
+    radius: float = PRESS_RADIUS  # fraction of the hand size
+
+    def annotate(self, image: np.ndarray, hands: Iterable[LocatedHand], scale: float = 1.0) -> np.ndarray:
+        for hand in hands:
+            point = hand.point(self.code)
+            if not (point.on_visible_face and point.placeable):
+                continue
+            centre = _px(point.xy, scale)
+            r = marker_radius(hand, scale, self.radius)
+            cv2.circle(image, centre, r, BLACK, 6, cv2.LINE_AA)
+            cv2.circle(image, centre, r, WHITE, 3, cv2.LINE_AA)
+        return image
+
+
+@dataclass
 class KoreanMapAnnotator:
     """Korean hand therapy's zones (:mod:`locator.korean_map`) as translucent bands and areas, each named.
 
@@ -228,12 +291,11 @@ class KoreanMapAnnotator:
                     cv2.fillPoly(layer, [points], placed.zone.colour, cv2.LINE_AA)
                 else:
                     cv2.polylines(layer, [points], False, placed.zone.colour, width, cv2.LINE_AA)
-                labels.append((placed.zone.body_part, _px(placed.label_at, scale), hand.size * scale))
+                labels.append((placed.zone.body_part, _px(placed.label_at, scale)))
         cv2.addWeighted(layer, self.opacity, image, 1 - self.opacity, 0, dst=image)
-        for text, (x, y), size in labels:
-            height = max(10.0, size * 0.07)
-            width = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, max(0.35, height / 22), 1)[0][0]
-            draw_text(image, text, (x - width // 2, y), height)
+        height = text_height(image)
+        for text, (x, y) in labels:
+            draw_text(image, text, (x - text_width(text, height) // 2, y), height)
         return image
 
 
@@ -245,9 +307,20 @@ def encode_png(rgb: np.ndarray) -> bytes:
     return buffer.tobytes()
 
 
-def annotate_photo(rgb: np.ndarray, hands: list[LocatedHand], scale: float = 1.0) -> np.ndarray:
-    """The photo command's picture: skeleton, points, labels and legend, on a copy of ``rgb``."""
+def hand_map_annotators(picked: str | None, korean: bool) -> tuple[list, list]:
+    """The hand map's annotators to draw before and after the usual markers: Korean hand therapy's zones
+    underneath them (its zone names stand in for the point labels, which the photo then leaves out), the
+    picked point's ring on top. The photo and the live video draw the same ones."""
+    return [KoreanMapAnnotator()] if korean else [], [PickedAnnotator(picked)] if picked else []
+
+
+def annotate_photo(rgb: np.ndarray, hands: list[LocatedHand], scale: float = 1.0, *,
+                   picked: str | None = None, korean: bool = False) -> np.ndarray:
+    """The photo command's picture: skeleton, points, labels and legend, on a copy of ``rgb``; with the
+    hand map's ``picked`` point ringed and ``korean`` zones (:func:`hand_map_annotators`)."""
     image = rgb.copy()
-    for annotator in (SkeletonAnnotator(), PointAnnotator(), LabelAnnotator(), LegendAnnotator()):
+    under, over = hand_map_annotators(picked, korean)
+    markers = [SkeletonAnnotator(), PointAnnotator(), *([] if korean else [LabelAnnotator()]), LegendAnnotator()]
+    for annotator in (*under, *markers, *over):
         annotator.annotate(image, hands, scale)
     return image

@@ -432,6 +432,23 @@ def read_video_pixels(page, points: Sequence[tuple[int, int]], radius: int = 0) 
     return VideoPixels(data["width"], data["height"], [tuple(p) for p in data["pixels"]])
 
 
+def read_video_frame(page) -> np.ndarray:
+    """The returned `<video>`'s current frame in the iframe, RGB (H, W, 3) at the video's own size."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    video = page.frame_locator(WEBRTC_IFRAME).locator("video").first
+    url = video.evaluate("""(video) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+      canvas.getContext('2d').drawImage(video, 0, 0);
+      return canvas.toDataURL('image/png');
+    }""")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB"))
+
+
 # --- a camera the test drives ---------------------------------------------------------------------
 
 _CANVAS_CAMERA_JS = """

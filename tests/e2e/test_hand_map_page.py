@@ -1,5 +1,5 @@
-"""The hand map on the page: every point of the face in view, grouped, a picked point ringed on the
-picture, and Korean hand therapy's map as an overlay that toggles."""
+"""The hand map on the page, on a photo and on the live video: every point of the face in view, grouped, a
+picked point ringed on the picture, and Korean hand therapy's map as an overlay that toggles."""
 
 import io
 
@@ -7,8 +7,13 @@ import numpy as np
 from PIL import Image
 
 from locator.catalogue import CATALOGUE
+from locator.detector import HandDetector
+from locator.hands import locate_hand
+from locator.overlay import marker_radius
+from locator.routine import PRESS_RADIUS
 
-from .harness import APP, choose_mode, chromium_page, loopback_network_namespace, streamlit_server, write_y4m
+from .harness import (APP, choose_mode, chromium_page, loopback_network_namespace, read_video_frame,
+                      start_stream, streamlit_server, wait_for, write_y4m)
 
 
 def shown_picture(page) -> np.ndarray:
@@ -47,3 +52,56 @@ def test_hand_map_shows_the_palms_points_rings_a_picked_one_and_toggles_the_kore
         page.get_by_text("Korean hand therapy map").click()
         page.get_by_text("a traditional map of the body, not anatomy").wait_for(state="detached", timeout=30_000)
         assert "Traceback" not in server.log()
+
+
+def test_live_hand_map_lists_the_palms_points_rings_a_picked_one_on_the_video_and_toggles_the_korean_map(
+        tmp_path, shared_hands):
+    camera = np.asarray(Image.open(shared_hands / "images" / "palm_left_07.jpg").convert("RGB"))
+    shown = np.ascontiguousarray(camera[:, ::-1])  # the selfie view, as the page draws it
+    with HandDetector() as detector:
+        hand = locate_hand(detector.detect(shown)[0], mirrored=True)
+    centre = hand.point("PC8").xy
+    ring = marker_radius(hand, 1.0, PRESS_RADIUS)
+    rows, columns = np.mgrid[:480, :640]
+    distance = np.hypot(columns - centre[0], rows - centre[1])
+    near_ring = np.abs(distance - ring) <= 8  # the live hand sits a few pixels from the photo detector's
+    ring_area = 2 * np.pi * ring * 3          # a ring 3 pixels wide, white
+    around_hand = distance <= 2.5 * hand.size
+
+    def white_on_ring(frame: np.ndarray) -> float:
+        """White pixels about PC8 at the ring's distance, as a share of a whole white ring."""
+        return float((frame[near_ring] >= 200).all(axis=1).sum() / ring_area)
+
+    y4m = write_y4m(tmp_path / "palm.y4m", [camera])
+    with loopback_network_namespace(), streamlit_server(APP, log_dir=tmp_path) as server, \
+            chromium_page(y4m) as page:
+        page.goto(server.url)
+        start_stream(page, frames_processed=lambda: server.count("frames"), timeout_s=30)
+        page.get_by_text("The hand map").wait_for(timeout=30_000)
+        for code in ("PC8", "HT8", "PC7", "LU10"):
+            page.get_by_text(f"{code} ", exact=False).first.wait_for(timeout=30_000)
+        back_only = [p for p in CATALOGUE if p.face == "back" and not p.reachable_from_both_faces]
+        assert all(page.get_by_text(f"{p.code} {p.pinyin}").count() == 0 for p in back_only)
+        before = read_video_frame(page)
+        assert before.shape == (480, 640, 3)
+        assert white_on_ring(before) < 0.25
+
+        page.get_by_role("button", name="Show on the video").first.click()
+        page.get_by_text("Ringed on the video: PC8").wait_for(timeout=30_000)
+        assert wait_for(page, lambda: white_on_ring(read_video_frame(page)) > 0.6, timeout_s=10), \
+            white_on_ring(read_video_frame(page))
+        ringed = read_video_frame(page)
+
+        page.get_by_text("Korean hand therapy map").click()
+        page.get_by_text("a traditional map of the body, not anatomy").wait_for(timeout=30_000)
+
+        def tinted() -> float:
+            change = np.abs(read_video_frame(page).astype(int) - ringed.astype(int)).sum(axis=2) > 40
+            return float(change[around_hand].mean())
+
+        assert wait_for(page, lambda: tinted() > 0.15, timeout_s=10), tinted()
+        page.get_by_text("Korean hand therapy map").click()
+        page.get_by_text("a traditional map of the body, not anatomy").wait_for(state="detached", timeout=30_000)
+        assert wait_for(page, lambda: tinted() < 0.05, timeout_s=10), tinted()
+        assert "Traceback" not in server.log()
+    y4m.unlink()

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from .harness import (APP, chromium_context, loopback_network_namespace, press_start, streamlit_server,
-                      write_y4m)
+from .harness import (APP, WEBRTC_IFRAME, chromium_context, loopback_network_namespace, press_start,
+                      streamlit_server, write_y4m)
 
 DISCLAIMER_START = "For education and self-care only"
 
@@ -38,7 +38,8 @@ def test_the_step_card_and_the_disclaimer_are_in_view_without_scrolling(tmp_path
 def test_plain_http_from_another_machine_and_a_blocked_camera_get_plain_messages(tmp_path):
     """The page opened as http://hands.example (another machine's name, pointed at this one inside the
     test's network namespace): the browser gives no camera, and the page says why and what to do instead
-    of showing the video component's raw error. Then a person who says no to the camera prompt."""
+    of showing the video component's raw error. Then a person who says no to the camera prompt
+    (Chromium's --deny-permission-prompts), and sees a plain message instead of "NotAllowedError"."""
     y4m = write_y4m(tmp_path / "still.y4m", [np.zeros((480, 640, 3), np.uint8)], seconds=0.2)
     with loopback_network_namespace(), streamlit_server(APP, log_dir=tmp_path) as server:
         with chromium_context(y4m, extra_args=["--host-resolver-rules=MAP hands.example 127.0.0.1"]) as context:
@@ -46,16 +47,17 @@ def test_plain_http_from_another_machine_and_a_blocked_camera_get_plain_messages
             page.goto(f"http://hands.example:{server.port}")
             page.get_by_text("opened over plain http from another machine").wait_for(timeout=60_000)
             assert page.evaluate("navigator.mediaDevices === undefined")
-            assert page.locator("iframe[title*='streamlit_webrtc']").count() == 0  # no raw error
+            assert page.locator(WEBRTC_IFRAME).count() == 0  # no raw error
             page.get_by_text("Photo mode works without a camera").wait_for()
         with chromium_context(y4m, camera_allowed=False) as context:
             page = context.new_page()
             page.goto(server.url)
             press_start(page)
-            # streamlit-webrtc writes the browser's own error ("NotAllowedError: Permission denied")
-            # in its frame and cannot be reworded from Python; the page's line beside it says what to do.
-            page.frame_locator("iframe[title*='streamlit_webrtc']").get_by_text(
-                "NotAllowedError").wait_for(timeout=30_000)
-            assert page.get_by_text("Allow the camera in your browser").is_visible()
+            # The browser's answer reaches the page, which puts a plain message where the video was (and
+            # with it streamlit-webrtc's raw "NotAllowedError: Permission denied").
+            page.get_by_text("The camera is blocked for this page").wait_for(timeout=30_000)
+            page.get_by_text("Without a camera, use Photo mode").wait_for()
+            assert page.locator(WEBRTC_IFRAME).count() == 0
+            assert page.get_by_text("NotAllowedError").count() == 0
         assert "Traceback" not in server.log()
     y4m.unlink()
