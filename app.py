@@ -436,13 +436,18 @@ def live_video(controller: LiveController) -> None:
 
 
 def live_hand_map(controller: LiveController) -> None:
-    """The hand map under the video: the points on the faces in view now (refreshed every second); the
-    controller draws the picked one's ring and the Korean map's zones on the video."""
+    """The hand map under the video, when asked for: the points on the faces in view now (refreshed every
+    second); the controller draws the picked one's ring and the Korean map's zones on the video. Off, it
+    costs the server nothing while the routine runs."""
     controller.korean = korean_toggle("live")
-    controller.picked = st.session_state.get("picked_point")
+    cards = st.toggle("Hand map: the points in view", key="hand_map_live",
+                      help="A card for each point on the hand the camera sees; pick one to ring it")
+    controller.picked = st.session_state.get("picked_point") if cards else None
     status = controller.status(time.monotonic())
-    if status.streaming:
+    if cards and status.streaming:
         hand_map_cards(status.in_view, "video", "live")
+    elif cards:
+        st.caption("Start the camera to see the points of your hand.")
 
 
 def camera_blocked() -> bool:

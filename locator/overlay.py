@@ -20,6 +20,8 @@ from .routine import PRESS_RADIUS
 RGB = tuple[int, int, int]
 WHITE: RGB = (255, 255, 255)
 BLACK: RGB = (0, 0, 0)
+TARGET_COLOUR: RGB = (255, 210, 0)   # the routine's target ring, waiting for a press
+PRESSED_COLOUR: RGB = (40, 220, 90)  # the same ring while a fingertip is on the point
 HAND_CONNECTIONS = ((0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (5, 9), (9, 10),
                     (10, 11), (11, 12), (9, 13), (13, 14), (14, 15), (15, 16), (13, 17), (0, 17),
                     (17, 18), (18, 19), (19, 20))
@@ -238,7 +240,7 @@ class TargetAnnotator:
             centre = _px(hand.point(self.code).xy, scale)
             r = marker_radius(hand, scale, self.radius)
             pulse = 1.0 if self.on_target else 0.85 + 0.15 * np.sin(self.phase * 2 * np.pi * 1.2)
-            colour = (40, 220, 90) if self.on_target else (255, 210, 0)
+            colour = PRESSED_COLOUR if self.on_target else TARGET_COLOUR
             cv2.circle(image, centre, int(r * pulse) + 2, BLACK, 5, cv2.LINE_AA)
             cv2.circle(image, centre, int(r * pulse), colour, 3, cv2.LINE_AA)
         return image

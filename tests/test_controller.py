@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from locator.controller import RATE_WINDOW, STALLED_AFTER, FrameRate, LiveController
+from locator.routine import PRESS_RADIUS
 from locator.errors import UserError
 from locator.geometry import Landmark
 from locator.hands import LocatedHand, locate_points
@@ -205,3 +206,29 @@ def test_only_the_target_hand_shows_the_target():
     now = 1.1
     assert not pc8_drawn_bright()
     assert controller.status(now).view.prompt == "That is your left hand: this step is for your right hand"
+
+
+def test_the_hand_map_lists_the_points_in_view_and_draws_the_pick_and_the_korean_map():
+    from locator.overlay import WHITE, marker_radius
+
+    left = left_palm()
+    controller = LiveController(lambda: FakePipeline([left]))
+    controller.selfie = False
+    black = np.zeros((480, 640, 3), np.uint8)
+    plain = controller.process(black.copy(), 1.0)
+    in_view = controller.status(1.0).in_view
+    assert {"PC8", "HT8", "PC7"} <= in_view and "LI4" not in in_view  # a palm: no back-only point
+    assert controller.status(1.0 + 2 * STALLED_AFTER).in_view == frozenset()  # the camera stopped
+
+    controller.picked = "PC8"
+    ringed = controller.process(black.copy(), 1.1)
+    x, y = left.point("PC8").xy
+    r = marker_radius(left, 1.0, PRESS_RADIUS)
+    assert (ringed[int(round(y)), int(round(x - r))] == WHITE).all()
+    assert not (plain[int(round(y)), int(round(x - r))] == WHITE).all()
+
+    controller.korean = True
+    zoned = controller.process(black.copy(), 1.2)
+    middle_finger = np.round((left.landmarks[Landmark.MIDDLE_PIP] + left.landmarks[Landmark.MIDDLE_DIP]) / 2)
+    mx, my = middle_finger.astype(int) + (6, 0)  # beside the bone line
+    assert zoned[my, mx].any() and not ringed[my, mx].any()

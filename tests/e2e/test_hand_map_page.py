@@ -77,6 +77,7 @@ def test_live_hand_map_lists_the_palms_points_rings_a_picked_one_on_the_video_an
             chromium_page(y4m) as page:
         page.goto(server.url)
         start_stream(page, frames_processed=lambda: server.count("frames"), timeout_s=30)
+        page.get_by_text("Hand map: the points in view").click()
         page.get_by_text("The hand map").wait_for(timeout=30_000)
         for code in ("PC8", "HT8", "PC7", "LU10"):
             page.get_by_text(f"{code} ", exact=False).first.wait_for(timeout=30_000)

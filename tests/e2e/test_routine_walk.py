@@ -10,8 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from locator.overlay import TARGET_COLOUR
+
 from .harness import (APP, chromium_context, loopback_network_namespace, press_start, press_stop,
-                      show_on_camera, start_stream, streamlit_server, use_test_camera, wait_for,
+                      read_video_frame, show_on_camera, start_stream, streamlit_server, use_test_camera,
                       write_y4m)
 from .press_frames import Pictures, as_camera
 
@@ -35,6 +37,11 @@ def pictures(shared_hands):
     finally:
         made.close()
     return {name: [as_camera(p) for p in pics] for name, pics in shown.items()}
+
+
+def target_ring_pixels(frame: np.ndarray) -> int:
+    """How many pixels of the video frame have the colour of the routine's target ring (not pressed)."""
+    return int((np.abs(frame.astype(int) - TARGET_COLOUR).max(axis=2) < 50).sum())
 
 
 def seconds_left(page) -> int:
@@ -95,10 +102,16 @@ def test_the_whole_rescue_with_a_second_hand_pressing_each_point(tmp_path, pictu
         page.screenshot(path=str(Path(SCREENSHOTS or tmp_path) / "live-page.png"))
         assert abs(np.mean(shown) - np.mean(delivered)) <= 0.1 * np.mean(delivered), (shown, delivered)
 
-        # Step 2, the right palm; pause and resume, the button says what it will do now.
+        # Step 2, the right palm. Only the left palm in view: the page says which hand to show, and the
+        # video has no target ring on the wrong hand; with the right palm, the ring is there.
         wait_for_step(page, 2)
+        show_on_camera(page, pictures["palm left"])
+        page.get_by_text("That is your left hand: this step is for your right hand").wait_for(timeout=15_000)
+        assert target_ring_pixels(read_video_frame(page)) < 20
         show_on_camera(page, pictures["palm right"])
         assert_no_progress(page, 2)
+        assert target_ring_pixels(read_video_frame(page)) > 200
+        # Pause and resume: the button says what it will do now.
         show_on_camera(page, pictures["PC8 right"])
         page.get_by_text("On the point: keep pressing").wait_for(timeout=15_000)
         button(page, "Pause").click()
