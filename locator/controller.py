@@ -172,7 +172,7 @@ class LiveController:
         under, over = hand_map_annotators(self.picked, self.korean)
         for annotator in under:
             annotator.annotate(rgb, result.hands)
-        draw_routine(rgb, result, view, now)
+        draw_routine(rgb, result, view, now, labels=not self.korean)
         for annotator in over:
             annotator.annotate(rgb, result.hands)
         return rgb
@@ -213,13 +213,15 @@ class LiveController:
 ALL_CODES = frozenset(point.code for point in CATALOGUE)
 
 
-def draw_routine(rgb: np.ndarray, result: LiveResult, view: RoutineView | None, now: float) -> None:
+def draw_routine(rgb: np.ndarray, result: LiveResult, view: RoutineView | None, now: float,
+                 labels: bool = True) -> None:
     """The overlay for the routine's current step: only the target point on the step's hand stands out
     (a ring where to press); every other point, and every point of the other hand, is drawn small and
-    grey, so the person is never invited to press the wrong hand. Without a target, all points as usual."""
+    grey, so the person is never invited to press the wrong hand. Without a target, all points as usual
+    (their labels unless ``labels`` is false: the Korean map's zone names take their place)."""
     target = view.target if view is not None and not view.finished else None
     if target is None:
-        draw(rgb, result, hidden="skip")
+        draw(rgb, result, hidden="skip", labels=labels)
         return
     hand = view.step.hand
     mine = replace(result, hands=[h for h in result.hands if h.handedness == hand])

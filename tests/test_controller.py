@@ -208,7 +208,7 @@ def test_only_the_target_hand_shows_the_target():
     assert controller.status(now).view.prompt == "That is your left hand: this step is for your right hand"
 
 
-def test_the_hand_map_lists_the_points_in_view_and_draws_the_pick_and_the_korean_map():
+def test_the_hand_map_lists_the_points_in_view_and_draws_the_pick_and_the_korean_map(monkeypatch):
     from locator.overlay import WHITE, marker_radius
 
     left = left_palm()
@@ -232,3 +232,12 @@ def test_the_hand_map_lists_the_points_in_view_and_draws_the_pick_and_the_korean
     middle_finger = np.round((left.landmarks[Landmark.MIDDLE_PIP] + left.landmarks[Landmark.MIDDLE_DIP]) / 2)
     mx, my = middle_finger.astype(int) + (6, 0)  # beside the bone line
     assert zoned[my, mx].any() and not ringed[my, mx].any()
+
+    written = []  # with the zones, their names replace the points' labels
+    monkeypatch.setattr("locator.overlay.draw_text", lambda image, text, *a, **k: written.append(text))
+    controller.process(black.copy(), 1.3)
+    assert "head and neck" in written and "PC8 Laogong" not in written
+    controller.korean = False
+    written.clear()
+    controller.process(black.copy(), 1.4)
+    assert "PC8 Laogong" in written and "head and neck" not in written

