@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import threading
 import time
 import uuid
@@ -34,7 +35,7 @@ from locator.photos import PhotoResult, analyse_photo
 from locator.routine import RoutineView
 from locator.safety import DOCTOR_CONFIRMATION, SAFETY_CHECKS, SafetyDecision, decide_safety
 from locator.sharing import DetectionPool
-from locator.routine_files import PRESETS
+from locator.routine_files import PRESETS, ROUTINE_PROBLEMS
 
 SAMPLES_ENV = "LOCATOR_SAMPLES_DIR"
 DISCLAIMER = ("For education and self-care only: not a diagnosis or a treatment. Stop if anything hurts, "
@@ -265,6 +266,14 @@ def viewer_slots() -> ViewerSlots:
 
 
 @st.cache_resource
+def report_routine_problems() -> None:
+    """The host's routine files that were left out, once, in the server's log (not on the page: they
+    name files of the server)."""
+    for problem in ROUTINE_PROBLEMS:
+        print(f"locator: routine file left out: {problem}", file=sys.stderr)
+
+
+@st.cache_resource
 def frame_share() -> FrameShare | None:
     """The host's ``LOCATOR_FRAME_BUDGET``, shared equally by every live video of this server."""
     budget = live_settings().frame_budget
@@ -405,6 +414,7 @@ def live_mode() -> None:
         if decision is None:
             safety_screen()
             return
+        report_routine_problems()
         preset = st.selectbox("Routine", list(PRESETS), key="preset")
         controller.choose_routine(preset, decision.pregnant)
         st.fragment(step_card, run_every=0.5)(controller)
