@@ -256,8 +256,8 @@ def photo_speed(model, images: Path):
     if not paths:
         raise UserError(f"{images}: folder has no images")
     results, pipeline_s, bare_s = [], 0.0, 0.0
-    with HandDetector(DetectorOptions(model=model)) as detector, \
-            Landmarker(DetectorOptions(model=model, max_hands=PHOTO_MAX_HANDS)) as bare:
+    options = DetectorOptions(model=model, max_hands=PHOTO_MAX_HANDS)  # as ``locate`` runs it
+    with HandDetector(options) as detector, Landmarker(options) as bare:
         analyse_photo(paths[0], detector)  # warm-up
         for path in paths:
             start = time.perf_counter()

@@ -158,7 +158,7 @@ def test_bench_prints_the_figures_and_writes_json(tmp_path, shared_hands, capsys
     assert main(["bench", "--frames", "60", "--images", str(images), "--json", str(out_json)]) == 0
     printed = capsys.readouterr().out
     for text in ("detect (VIDEO mode)", "whole live path", "bare VIDEO, num_hands=2", "photos/s",
-                 "steadiness", "lag", "memory: peak"):
+                 "bare IMAGE-mode landmarker", "ratio pipeline / bare", "steadiness", "lag", "memory: peak"):
         assert text in printed
     figures = json.loads(out_json.read_text())
     assert {"live", "bare_video", "ratio_live_to_bare2", "own_work_pct_of_detector", "photo_pipeline",
@@ -169,7 +169,12 @@ def test_bench_prints_the_figures_and_writes_json(tmp_path, shared_hands, capsys
     assert figures["live"]["two_hands"]["hands_found"].get("2", 0) >= 36
     steady = figures["steadiness"]
     assert steady["smoothed_spread_pct"]["max"] < steady["raw_spread_pct"]["max"]
-    assert figures["photo_pipeline"]["photos"] == 3
+    assert figures["live"]["no_hand"]["hands_found"] == {"0": 40}
+    photos = figures["photo_pipeline"]
+    assert photos["photos"] == 3
+    assert photos["bare_image_photos_per_s"] > 0
+    assert photos["ratio_to_bare_image"] == pytest.approx(
+        photos["photos_per_s"] / photos["bare_image_photos_per_s"], rel=0.01)
 
 
 def test_bench_refuses_bad_arguments(capsys):
