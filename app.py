@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import threading
 import time
 import uuid
@@ -26,6 +27,7 @@ from locator.controller import LiveController, LiveStatus
 from locator.detector import MODEL_ENV, HandDetector, resolve_model_path
 from locator.errors import ModelError, UserError
 from locator.images import find_images
+from locator.frame_share import FrameShare, share_viewer_videos
 from locator.live import LivePipeline
 from locator.korean_map import CAPTION as KOREAN_CAPTION
 from locator.overlay import KoreanMapAnnotator, TargetAnnotator, annotate_photo, encode_png
@@ -33,7 +35,7 @@ from locator.photos import PhotoResult, analyse_photo
 from locator.routine import RoutineView
 from locator.safety import DOCTOR_CONFIRMATION, SAFETY_CHECKS, SafetyDecision, decide_safety
 from locator.sharing import DetectionPool
-from locator.routine_files import PRESETS
+from locator.routine_files import PRESETS, ROUTINE_PROBLEMS
 
 SAMPLES_ENV = "LOCATOR_SAMPLES_DIR"
 DISCLAIMER = ("For education and self-care only: not a diagnosis or a treatment. Stop if anything hurts, "
@@ -263,6 +265,25 @@ def viewer_slots() -> ViewerSlots:
     return ViewerSlots(live_settings().max_viewers)
 
 
+@st.cache_resource
+def report_routine_problems() -> None:
+    """The host's routine files that were left out, once, in the server's log (not on the page: they
+    name files of the server)."""
+    for problem in ROUTINE_PROBLEMS:
+        print(f"locator: routine file left out: {problem}", file=sys.stderr)
+
+
+@st.cache_resource
+def frame_share() -> FrameShare | None:
+    """The host's ``LOCATOR_FRAME_BUDGET``, shared equally by every live video of this server."""
+    budget = live_settings().frame_budget
+    if budget is None:
+        return None
+    share = FrameShare(budget)
+    share_viewer_videos(share)
+    return share
+
+
 def viewer_id() -> str:
     return st.session_state.setdefault("viewer_id", uuid.uuid4().hex)
 
@@ -393,6 +414,7 @@ def live_mode() -> None:
         if decision is None:
             safety_screen()
             return
+        report_routine_problems()
         preset = st.selectbox("Routine", list(PRESETS), key="preset")
         controller.choose_routine(preset, decision.pregnant)
         st.fragment(step_card, run_every=0.5)(controller)
@@ -400,6 +422,7 @@ def live_mode() -> None:
 
 def live_video(controller: LiveController) -> None:
     """The camera's video through the controller, with the video component's messages in plain words."""
+    frame_share()
     webrtc_streamer(
         key="live", mode=WebRtcMode.SENDRECV, rtc_configuration=live_settings().rtc_configuration(),
         media_stream_constraints=live_settings().camera_constraints(),

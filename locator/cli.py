@@ -1,4 +1,4 @@
-"""The command line: ``python -m locator {locate,evaluate,fit,samples,bench} ...``.
+"""The command line: ``python -m locator {locate,evaluate,fit,points,routine,samples,bench} ...``.
 
 Each sub-command registers itself with ``set_defaults(run=...)``; ``run(args)`` returns the exit code.
 A :class:`~locator.errors.UserError` anywhere becomes one line on stderr and exit code 2, never a
@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     _register_locate(commands)
     _register_evaluate(commands)
     _register_fit(commands)
+    _register_points(commands)
+    _register_routine(commands)
     samples.register(commands)
     bench.register(commands)
     args = parser.parse_args(argv)
@@ -45,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("locator: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as other tools do
+        sys.stderr.close()
+        return 1
 
 
 # --- locate ---------------------------------------------------------------------------------------
@@ -289,3 +294,54 @@ def _run_fit(args: argparse.Namespace) -> int:
                                                     fitted["points"])
     print(f"{FITTED_RULES.name}: {'the same constants' if same else 'DIFFERENT from these (use --write)'}")
     return 0 if same else 1
+
+
+# --- points and routines ---------------------------------------------------------------------------
+
+def _register_points(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("points", help="list the catalogue's points (the codes routine files use)",
+                                 description="List every point of the catalogue: code, names, face, group.")
+    parser.set_defaults(run=_run_points)
+
+
+def _run_points(args: argparse.Namespace) -> int:
+    from .catalogue import CATALOGUE
+
+    for point in CATALOGUE:
+        print(f"{point.code:10} {point.pinyin} {point.hanzi} ({point.english}); {point.face}; {point.group}")
+    return 0
+
+
+# --- routine --------------------------------------------------------------------------------------
+
+def _register_routine(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "routine", help="check routine files and print the steps the page would walk through",
+        description="Check routine files (TOML, see locator/routines/ for examples) and print each one's "
+                    "steps. A bad file is one line naming its line and problem; the others are still "
+                    "checked. The page offers the files in the host's folder LOCATOR_ROUTINES_DIR.")
+    parser.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    parser.set_defaults(run=_run_routine)
+
+
+def _run_routine(args: argparse.Namespace) -> int:
+    from .errors import RoutineFileError
+    from .routine_files import load_routine
+    from .steps import expand
+
+    bad = 0
+    for path in args.files:
+        try:
+            routine = load_routine(path)
+        except RoutineFileError as error:
+            print(f"locator: error: {error}", file=sys.stderr)
+            bad += 1
+            continue
+        steps = expand(routine.entries)
+        print(f"{path}: \"{routine.title}\", {len(steps)} steps, "
+              f"{sum(step.hold_seconds for step in steps):g} s ({routine.source})")
+        for number, step in enumerate(steps, start=1):
+            print(f"  {number:2}. {step.title}: {step.hold_seconds:g} s")
+    if bad:
+        print(f"{bad} of {len(args.files)} routine files could not be used", file=sys.stderr)
+    return 1 if bad else 0

@@ -12,7 +12,10 @@ A routine file holds a title, the source it follows, and its steps::
     how = "With the other thumb, rub vigorously in circles in the centre of your {hand} palm"
     cautions = ["..."]         # optional: shown with the step, beside the point's own cautions
 
-The steps are the entries :func:`locator.steps.expand` turns into the routine's steps. Names and how-to
+The page offers the routines that ship with the package and those in the host's folder
+(``LOCATOR_ROUTINES_DIR``, one ``*.toml`` file a routine); ``python -m locator routine FILE`` checks a file
+and prints the steps it gives. The steps are the entries :func:`locator.steps.expand` turns into the
+routine's steps. Names and how-to
 text come from the catalogue unless a step gives its own ``how``. Whatever a file says, the safety policy
 (:mod:`locator.safety`) still decides which steps may be done. A bad file is a
 :class:`~locator.errors.RoutineFileError` naming the file, the line and the problem.
@@ -20,6 +23,7 @@ text come from the catalogue unless a step gives its own ``how``. Whatever a fil
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -31,6 +35,7 @@ from .catalogue import BY_CODE
 from .errors import RoutineFileError
 from .steps import ACTIONS
 
+ROUTINES_ENV = "LOCATOR_ROUTINES_DIR"  # the host's folder of extra routine files
 HANDS_ALLOWED = ("both", "left", "right")
 STEP_KEYS = {"point", "points", "action", "hands", "seconds", "how", "cautions"}
 MAX_SECONDS = 600
@@ -122,7 +127,7 @@ class _Checker:
             self.fail(where + "'points' must be a list of point codes", "points", number)
         for code in codes:
             if code not in BY_CODE:
-                self.fail(where + f"unknown point {code!r} (see the catalogue: locator points)", kinds[0], number)
+                self.fail(where + f"unknown point {code!r} (python -m locator points lists them)", kinds[0], number)
         if "action" in step and step["action"] not in ACTIONS:
             self.fail(where + f"unknown action {step['action']!r} (known: {', '.join(ACTIONS)})", "action", number)
         if step.get("hands", "both") not in HANDS_ALLOWED:
@@ -137,6 +142,29 @@ class _Checker:
             self.fail(where + "'cautions' must be a list of texts", "cautions", number)
 
 
-# The routines the page offers: title -> step entries, from the files that ship with the package.
-PRESETS: dict[str, tuple[Mapping[str, Any], ...]] = {title: routine.entries
-                                                     for title, routine in builtin_routines().items()}
+def offered_routines(environ: Mapping[str, str] = os.environ) -> tuple[dict[str, RoutineFile], list[str]]:
+    """The shipped routines, then the host's (``LOCATOR_ROUTINES_DIR``), by title; and one line for each
+    host file left out (unreadable, malformed, or a title already taken), so one bad file hides no other."""
+    routines = builtin_routines()
+    problems: list[str] = []
+    folder = environ.get(ROUTINES_ENV, "").strip()
+    if not folder:
+        return routines, problems
+    if not Path(folder).is_dir():
+        return routines, [f"{ROUTINES_ENV}: no such folder {folder}"]
+    for path in sorted(Path(folder).glob("*.toml")):
+        try:
+            routine = load_routine(path)
+        except RoutineFileError as error:
+            problems.append(str(error))
+            continue
+        if routine.title in routines:
+            problems.append(f"{path}: the title {routine.title!r} is taken by {routines[routine.title].path}")
+            continue
+        routines[routine.title] = routine
+    return routines, problems
+
+
+# The routines the page offers (title -> step entries), and the host files left out.
+_OFFERED, ROUTINE_PROBLEMS = offered_routines()
+PRESETS: dict[str, tuple[Mapping[str, Any], ...]] = {title: routine.entries for title, routine in _OFFERED.items()}

@@ -1,13 +1,15 @@
 """Routines as files: the shipped ones reproduce the routines the page had in code, new ones follow the
 seed material, a bad file is refused with its line and problem, and safety still rules."""
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
-from locator.catalogue import BY_CODE
+from locator.catalogue import BY_CODE, CATALOGUE
 from locator.errors import RoutineFileError
-from locator.routine_files import PRESETS, builtin_routines, load_routine, parse_routine
+from locator.cli import main
+from locator.routine_files import PRESETS, builtin_routines, load_routine, offered_routines, parse_routine
 from locator.safety import allowed_steps
 from locator.steps import FINGER_WEBS, expand
 
@@ -33,6 +35,10 @@ IN_CODE_BEFORE = {
         {"action": "stretch", "hands": "both", "seconds": 15},
     ),
 }
+
+
+def shipped_rescue() -> Path:
+    return next(Path(str(p)) for p in resources.files("locator.routines").iterdir() if p.name.endswith("rescue.toml"))
 
 
 @pytest.mark.parametrize("title", sorted(IN_CODE_BEFORE))
@@ -85,11 +91,47 @@ def test_a_bad_file_is_refused_with_its_line_and_problem(text):
 
 
 def test_a_practitioner_can_copy_a_file_and_load_it(tmp_path):
-    shipped = next(Path(str(p)) for p in __import__("importlib.resources").resources.files("locator.routines").iterdir()
-                   if p.name.endswith("rescue.toml"))
+    shipped = shipped_rescue()
     copy = tmp_path / "my-rescue.toml"
     copy.write_text(shipped.read_text().replace('seconds = 15', 'seconds = 20', 1))
     mine = load_routine(copy)
     assert expand(mine.entries)[0].hold_seconds == 20
     with pytest.raises(RoutineFileError, match="no such routine file"):
         load_routine(tmp_path / "missing.toml")
+
+
+def test_the_hosts_folder_adds_its_routines_and_leaves_out_bad_ones_one_line_each(tmp_path):
+    (tmp_path / "a-wrists.toml").write_text(
+        'title = "wrists"\nsource = "my clinic"\n[[steps]]\npoint = "PC6"\nhands = "left"\nseconds = 30\n')
+    (tmp_path / "b-bad.toml").write_text(list(BAD)[0])
+    (tmp_path / "c-again.toml").write_text(
+        'title = "30-second rescue"\nsource = "a copy"\n[[steps]]\npoint = "PC8"\nseconds = 5\n')
+    routines, problems = offered_routines({"LOCATOR_ROUTINES_DIR": str(tmp_path)})
+    assert list(routines)[:len(builtin_routines())] == list(builtin_routines())
+    assert routines["wrists"].entries[0]["point"] == "PC6"
+    assert routines["30-second rescue"].path.endswith("rescue.toml")  # the shipped one stays
+    assert len(problems) == 2 and "b-bad.toml, line 8: step 2: unknown point 'XX9'" in problems[0]
+    assert "c-again.toml" in problems[1] and "is taken by" in problems[1]
+    assert offered_routines({"LOCATOR_ROUTINES_DIR": str(tmp_path / "none")})[1] == [
+        f"LOCATOR_ROUTINES_DIR: no such folder {tmp_path / 'none'}"]
+    assert offered_routines({}) == (builtin_routines(), [])
+
+
+def test_the_routine_command_prints_the_steps_and_names_each_bad_file(tmp_path, capsys):
+    good = shipped_rescue()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(list(BAD)[0])
+    assert main(["routine", str(good), str(bad), str(tmp_path / "missing.toml")]) == 1
+    out, err = capsys.readouterr()
+    assert '"30-second rescue", 6 steps, 60 s' in out and "6. Stretch the fingers, right hand: 7 s" in out
+    assert err.splitlines() == [f"locator: error: {bad}, line 8: step 2: unknown point 'XX9' "
+                                f"(python -m locator points lists them)",
+                                f"locator: error: {tmp_path / 'missing.toml'}: no such routine file",
+                                "2 of 3 routine files could not be used"]
+    assert main(["routine", str(good)]) == 0
+
+
+def test_the_points_command_lists_every_code_a_routine_file_may_use(capsys):
+    assert main(["points"]) == 0
+    codes = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert codes == [point.code for point in CATALOGUE]
