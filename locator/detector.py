@@ -40,9 +40,9 @@ MODEL_NAME = "hand_landmarker.task"
 # its context; on the 11K Hands photos it found 99.7% instead of 95%, and its left/right label was right
 # more often. A hand well inside the frame keeps the plain look's landmarks (finer: the hand is larger).
 MARGIN = 0.25
-# The margin look is taken only where it can change the answer (``margin_look_needed``): among others
-# when MediaPipe's left/right score or the palm/back decision's score of the plain look is below this
-# (the line above which the locator's answers are called sure: 99% right).
+# The margin look and the tiles are taken only where they can change the answer (``margin_look_needed``,
+# ``tiles_needed``): among others when MediaPipe's left/right score or the palm/back decision's score of
+# a hand is below this (the line above which the locator's answers are called sure: 99% right).
 SURE = 0.9
 # A hand with a landmark closer than this many hand sizes to the border is cut by it (or nearly).
 EDGE = 0.1
@@ -217,15 +217,15 @@ class HandDetector(Closeable):
 
     def detect(self, rgb: np.ndarray) -> list[DetectedHand]:
         """Hands in one photo: the picture as it is, and with a margin (``MARGIN``) where that can change
-        the answer (:func:`margin_look_needed`), combined; then overlapping tiles if that found no hand,
-        or two or more (a crowd may hold more hands, each small in the whole frame). A grayscale picture
-        is tinted toward skin colour first (``SKIN_TINT``)."""
+        the answer (:func:`margin_look_needed`), combined; then overlapping tiles where they can add a
+        hand or settle one (:func:`tiles_needed`). A grayscale picture is tinted toward skin colour first
+        (``SKIN_TINT``)."""
         if _is_grayscale(rgb):
             rgb = (rgb * SKIN_TINT).astype(np.uint8)
         hands = self._landmarker.run(rgb)
         if margin_look_needed(hands, rgb.shape):
             hands = _combine_looks(hands, self._detect_with_margin(rgb), rgb.shape)
-        if len(hands) != 1 and len(hands) < self.max_hands:
+        if tiles_needed(hands) and len(hands) < self.max_hands:
             hands = merge_copies(hands, self._detect_in_tiles(rgb))
         return hands[: self.max_hands]
 
@@ -355,14 +355,22 @@ class VideoHandDetector(Closeable):
 
 def margin_look_needed(hands: Sequence[DetectedHand], shape: tuple[int, ...]) -> bool:
     """Whether a look at the picture with a margin can change the plain look's answer: unless the plain
-    look found one hand, well inside the frame, whose left/right label and palm/back decision are both
-    sure (``SURE``), it can (a hand missed or cut by the edge, a label the margin look gets right more
-    often)."""
-    if len(hands) != 1:
-        return True
-    hand = hands[0]
-    return (_at_edge(hand, shape) or hand.label_score < SURE
-            or decide_hand_and_face(hand, mirrored=False)[1] < SURE)
+    look found one sure hand (:func:`_sure`) well inside the frame, it can (a hand missed or cut by the
+    edge, a label the margin look gets right more often)."""
+    return len(hands) != 1 or _at_edge(hands[0], shape) or not _sure(hands[0])
+
+
+def tiles_needed(hands: Sequence[DetectedHand]) -> bool:
+    """Whether the tiles' closer look can add a hand or settle one: when no hand was found, or a crowd
+    (each hand small in the whole frame, more may be hidden); not for one hand, nor for two sure ones (a
+    person's pair: on the photos of ../shared/hands the tiles never added a third hand to a pair, but
+    gave a pair of small, unsure hands their right sides)."""
+    return len(hands) != 1 and not (len(hands) == 2 and all(_sure(hand) for hand in hands))
+
+
+def _sure(hand: DetectedHand) -> bool:
+    """MediaPipe's left/right score and the palm/back decision's score both at ``SURE`` or more."""
+    return hand.label_score >= SURE and decide_hand_and_face(hand, mirrored=False)[1] >= SURE
 
 
 def with_margin(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
