@@ -245,22 +245,35 @@ def _lag(pipeline, video: HandVideo, speed: float, start_ms: float) -> tuple[flo
 
 
 def photo_speed(model, images: Path):
-    from .detector import HandDetector
-    from .images import find_images
-    from .photos import analyse_photo
+    """Photos/s of the photo pipeline (reading included) and of the bare IMAGE-mode landmarker (one look
+    at the same pictures, read beforehand), photo by photo in turn so that a busy machine slows both
+    alike; their ratio is what the pipeline's own looks and work cost."""
+    from .detector import PHOTO_MAX_HANDS, HandDetector, Landmarker
+    from .images import find_images, read_photo
+    from .photos import analyse_photo, detection_picture
 
     paths = find_images(images)
     if not paths:
         raise UserError(f"{images}: folder has no images")
-    results = []
-    with HandDetector(DetectorOptions(model=model)) as detector:
+    results, pipeline_s, bare_s = [], 0.0, 0.0
+    options = DetectorOptions(model=model, max_hands=PHOTO_MAX_HANDS)  # as ``locate`` runs it
+    with HandDetector(options) as detector, Landmarker(options) as bare:
         analyse_photo(paths[0], detector)  # warm-up
-        start = time.perf_counter()
         for path in paths:
+            start = time.perf_counter()
             results.append(analyse_photo(path, detector))
-        elapsed = time.perf_counter() - start
-    return {"photos": len(paths), "seconds": round(elapsed, 2),
-            "photos_per_s": round(len(paths) / elapsed, 2)}, results
+            pipeline_s += time.perf_counter() - start
+            if results[-1].photo is None:
+                continue
+            picture = detection_picture(results[-1].photo)
+            start = time.perf_counter()
+            bare.run(picture)
+            bare_s += time.perf_counter() - start
+    rate = len(paths) / pipeline_s
+    bare_rate = sum(result.photo is not None for result in results) / bare_s if bare_s else None
+    return {"photos": len(paths), "seconds": round(pipeline_s, 2), "photos_per_s": round(rate, 2),
+            "bare_image_photos_per_s": round(bare_rate, 2) if bare_rate else None,
+            "ratio_to_bare_image": round(rate / bare_rate, 3) if bare_rate else None}, results
 
 
 def long_run(model, video: HandVideo, minutes: float, frames: int) -> dict:
@@ -318,7 +331,7 @@ def run(args: argparse.Namespace) -> int:
     out(f"test video from {source_name} (hand {video.hand_px:.0f} px; two hands = it and its mirror image)")
 
     n = args.frames
-    sequences = {"one_hand": video.one_hand, "two_hands": video.two_hands}
+    sequences = {"one_hand": video.one_hand, "two_hands": video.two_hands, "no_hand": video.empty}
     live, bare1, bare2 = {}, {}, {}
     with live_pipeline(model) as pipeline:
         for name, make in sequences.items():
@@ -399,6 +412,9 @@ def print_table(f: dict, out) -> None:
     p = f["photo_pipeline"]
     out()
     out(f"photo pipeline (IMAGE mode): {p['photos_per_s']:.2f} photos/s ({p['photos']} photos in {p['seconds']} s)")
+    if p["bare_image_photos_per_s"]:
+        out(f"  bare IMAGE-mode landmarker, one look at the same pictures: {p['bare_image_photos_per_s']:.2f} "
+            f"photos/s; ratio pipeline / bare {p['ratio_to_bare_image']:.3f}")
     s = f["steadiness"]
     out(f"steadiness (still hand {s['hand_size_px']} px, noise sigma {s['noise_sigma']}): marker spread, % of "
         f"hand size, median/max over markers: raw {s['raw_spread_pct']['median']:.3f}/{s['raw_spread_pct']['max']:.3f}"

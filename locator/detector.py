@@ -29,7 +29,7 @@ import numpy as np
 from .errors import ModelError
 from .geometry import Landmark, hand_size
 from .handface import knuckle_shade
-from .hands import DetectedHand
+from .hands import DetectedHand, decide_hand_and_face
 from .matching import gap, pair_nearest
 
 MODEL_ENV = "LOCATOR_MODEL"
@@ -40,6 +40,10 @@ MODEL_NAME = "hand_landmarker.task"
 # its context; on the 11K Hands photos it found 99.7% instead of 95%, and its left/right label was right
 # more often. A hand well inside the frame keeps the plain look's landmarks (finer: the hand is larger).
 MARGIN = 0.25
+# The margin look and the tiles are taken only where they can change the answer (``margin_look_needed``,
+# ``tiles_needed``): among others when MediaPipe's left/right score or the palm/back decision's score of
+# a hand is below this (the line above which the locator's answers are called sure: 99% right).
+SURE = 0.9
 # A hand with a landmark closer than this many hand sizes to the border is cut by it (or nearly).
 EDGE = 0.1
 # A third look for photos where the whole frame shows no hand or a crowd: four overlapping tiles, each two
@@ -59,6 +63,9 @@ SEARCH_EVERY = 10
 # When the tracker takes over from the searcher, its first answer must put the wrist within this many
 # hand sizes of where the searcher last saw it; otherwise the searcher keeps the job for another frame.
 HANDOVER_TOLERANCE = 0.25
+# While the live path sees no hand, every this many frames it also looks at the frame with a margin: a hand
+# held close to the camera, cut by the frame's edge, is found within a tenth of a second at 30 frames/s.
+MARGIN_EVERY = 3
 
 
 class Closeable:
@@ -101,6 +108,8 @@ class DetectorOptions:
     max_hands: int = 2
     min_confidence: float = 0.5              # detection, presence and tracking alike
     search_every: int = SEARCH_EVERY         # video: look for another hand every this many frames
+    margin_every: int = MARGIN_EVERY         # video: while no hand is seen, a margin look every this many
+                                             # frames (0: never)
 
 
 def add_model_option(parser: argparse.ArgumentParser) -> None:
@@ -207,22 +216,23 @@ class HandDetector(Closeable):
         self._landmarker.close()
 
     def detect(self, rgb: np.ndarray) -> list[DetectedHand]:
-        """Hands in one photo: the picture as it is and with a margin (``MARGIN``), combined; then
-        overlapping tiles if that found no hand, or two or more (a crowd may hold more hands, each small
-        in the whole frame). A grayscale picture is tinted toward skin colour first (``SKIN_TINT``)."""
+        """Hands in one photo: the picture as it is, and with a margin (``MARGIN``) where that can change
+        the answer (:func:`margin_look_needed`), combined; then overlapping tiles where they can add a
+        hand or settle one (:func:`tiles_needed`). A grayscale picture is tinted toward skin colour first
+        (``SKIN_TINT``)."""
         if _is_grayscale(rgb):
             rgb = (rgb * SKIN_TINT).astype(np.uint8)
-        hands = _combine_looks(self._landmarker.run(rgb), self._detect_with_margin(rgb), rgb.shape)
-        if len(hands) != 1 and len(hands) < self.max_hands:
+        hands = self._landmarker.run(rgb)
+        if margin_look_needed(hands, rgb.shape):
+            hands = _combine_looks(hands, self._detect_with_margin(rgb), rgb.shape)
+        if tiles_needed(hands) and len(hands) < self.max_hands:
             hands = merge_copies(hands, self._detect_in_tiles(rgb))
         return hands[: self.max_hands]
 
     def _detect_with_margin(self, rgb: np.ndarray) -> list[DetectedHand]:
         """Hands in the picture with its border repeated around it, in the picture's own pixels."""
-        height, width = rgb.shape[:2]
-        top, left = round(height * MARGIN), round(width * MARGIN)
-        padded = np.pad(rgb, ((top, top), (left, left), (0, 0)), mode="edge")
-        return [replace(hand, landmarks=hand.landmarks - (left, top)) for hand in self._landmarker.run(padded)]
+        padded, offset = with_margin(rgb)
+        return [hand.shifted(-offset) for hand in self._landmarker.run(padded)]
 
     def _detect_in_tiles(self, rgb: np.ndarray) -> list[DetectedHand]:
         height, width = rgb.shape[:2]
@@ -249,6 +259,12 @@ class VideoHandDetector(Closeable):
 
     A second hand entering the view is picked up within ``search_every`` frames (a third of a second at
     30 frames/s by default); both hands are then tracked on every frame.
+
+    A hand close to the camera is cut by the frame's edge and the palm detector misses it. So while no
+    hand is seen, every ``margin_every`` frames a third graph, the *edge tracker* (``num_hands=1``), looks
+    at the frame with a margin (``MARGIN``, as photos get); a hand it finds is followed on the frames with
+    a margin by the edge tracker, until it is lost or the searcher, looking every ``search_every``
+    frames, sees a hand itself and takes over again.
     """
 
     def __init__(self, options: DetectorOptions = DetectorOptions()):
@@ -258,9 +274,15 @@ class VideoHandDetector(Closeable):
         self.search_every = max(1, int(options.search_every))
         self._tracker = Landmarker(replace(options, max_hands=1), video=True)
         self._searcher = (Landmarker(options, video=True) if options.max_hands > 1 else self._tracker)
+        self.margin_every = max(0, int(options.margin_every))
+        self._edge_tracker = (Landmarker(replace(options, max_hands=1), video=True) if self.margin_every
+                              else None)
         self.model_path = self._tracker.model_path
         self.last_source = ""
         self._frames_with_one = 0
+        self._frames_with_none = 0
+        self._following_edge = False   # the edge tracker follows a hand the searcher missed
+        self._frames_following = 0
         self._tracker_synced = False   # the tracker followed the hand on the previous frame
         self._last_hands: list[DetectedHand] = []
 
@@ -268,10 +290,48 @@ class VideoHandDetector(Closeable):
         self._tracker.close()
         if self._searcher is not self._tracker:
             self._searcher.close()
+        if self._edge_tracker is not None:
+            self._edge_tracker.close()
 
     def detect(self, rgb: np.ndarray, timestamp_ms: int) -> list[DetectedHand]:
-        """Hands in one frame; ``last_source`` then says which graph answered ("tracker", "searcher",
-        or "tracker+searcher" when the tracker's answer was refused)."""
+        """Hands in one frame; ``last_source`` then says which graphs answered ("tracker", "searcher",
+        "tracker+searcher" when the tracker's answer was refused, "edge" when the edge tracker followed a
+        hand, "searcher+edge" when it looked after the searcher found none)."""
+        if self._following_edge:
+            hands = self._follow_edge(rgb, timestamp_ms)
+        else:
+            hands = self._detect_plain(rgb, timestamp_ms)
+            self._frames_with_none = 0 if hands else self._frames_with_none + 1
+            if self.margin_every and self._frames_with_none % self.margin_every == 1 % self.margin_every:
+                hands = self._detect_with_margin(rgb, timestamp_ms)
+                self.last_source += "+edge"
+                self._following_edge, self._frames_following = bool(hands), 0
+        if "edge" in self.last_source:
+            self._tracker_synced = False   # the tracker's picture of the hand is old: check its next answer
+        self._frames_with_one = self._frames_with_one + 1 if len(hands) == 1 else 0
+        self._last_hands = hands
+        return hands
+
+    def _follow_edge(self, rgb: np.ndarray, timestamp_ms: int) -> list[DetectedHand]:
+        """The edge tracker on the frame with a margin; every ``search_every`` frames the searcher looks
+        first, and once it sees a hand itself, it has the job back (and may find a second hand)."""
+        self._frames_following += 1
+        if self._frames_following % self.search_every == 0:
+            hands = self._searcher.run(rgb, timestamp_ms)
+            if hands:
+                self.last_source, self._following_edge = "searcher", False
+                return hands
+        hands = self._detect_with_margin(rgb, timestamp_ms)
+        self.last_source, self._following_edge = "edge", bool(hands)
+        self._frames_with_none = 0   # a hand the edge tracker loses gets a margin look on the next frame
+        return hands
+
+    def _detect_with_margin(self, rgb: np.ndarray, timestamp_ms: int) -> list[DetectedHand]:
+        padded, offset = with_margin(rgb)
+        return [hand.shifted(-offset) for hand in self._edge_tracker.run(padded, timestamp_ms)]
+
+    def _detect_plain(self, rgb: np.ndarray, timestamp_ms: int) -> list[DetectedHand]:
+        """The tracker and the searcher, scheduled as the class says."""
         if self.max_hands == 1:
             self.last_source = "tracker"
             return self._tracker.run(rgb, timestamp_ms)
@@ -290,9 +350,37 @@ class VideoHandDetector(Closeable):
             hands = self._searcher.run(rgb, timestamp_ms)
             self.last_source = "searcher"
             self._tracker_synced = False
-        self._frames_with_one = self._frames_with_one + 1 if len(hands) == 1 else 0
-        self._last_hands = hands
         return hands
+
+
+def margin_look_needed(hands: Sequence[DetectedHand], shape: tuple[int, ...]) -> bool:
+    """Whether a look at the picture with a margin can change the plain look's answer: unless the plain
+    look found one sure hand (:func:`_sure`) well inside the frame, it can (a hand missed or cut by the
+    edge, a label the margin look gets right more often)."""
+    return len(hands) != 1 or _at_edge(hands[0], shape) or not _sure(hands[0])
+
+
+def tiles_needed(hands: Sequence[DetectedHand]) -> bool:
+    """Whether the tiles' closer look can add a hand or settle one: when no hand was found, or a crowd
+    (each hand small in the whole frame, more may be hidden); not for one hand, nor for two sure ones (a
+    person's pair: on the photos of ../shared/hands the tiles never added a third hand to a pair, but
+    gave a pair of small, unsure hands their right sides)."""
+    return len(hands) != 1 and not (len(hands) == 2 and all(_sure(hand) for hand in hands))
+
+
+def _sure(hand: DetectedHand) -> bool:
+    """MediaPipe's left/right score and the palm/back decision's score both at ``SURE`` or more."""
+    return hand.label_score >= SURE and decide_hand_and_face(hand, mirrored=False)[1] >= SURE
+
+
+def with_margin(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The picture with ``MARGIN`` of its size repeated as a border on each side, and the offset (x, y)
+    of the picture inside it."""
+    import cv2
+
+    height, width = rgb.shape[:2]
+    top, left = round(height * MARGIN), round(width * MARGIN)
+    return cv2.copyMakeBorder(rgb, top, top, left, left, cv2.BORDER_REPLICATE), np.array([left, top])
 
 
 def _same_place(a: DetectedHand, b: DetectedHand) -> bool:

@@ -66,7 +66,7 @@ def read_photo(source: Path | bytes, max_side: int = WORKING_SIDE) -> Photo:
                     image.draft("RGB", (max_side, max_side))  # JPEG decodes at 1/2, 1/4, 1/8 if it can
                 else:
                     _check_decode_size(image)
-                image = ImageOps.exif_transpose(image)
+                ImageOps.exif_transpose(image, in_place=True)  # no copy when upright already
                 rgb = _to_rgb8(image)
     except UnidentifiedImageError:
         raise ImageError("not an image, or a format this tool cannot read") from None
@@ -107,7 +107,7 @@ def _to_rgb8(image: Image.Image) -> np.ndarray:
         image = image.convert("RGBA")
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, image)
-    return np.asarray(image.convert("RGB"))
+    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))  # converting RGB copies it
 
 
 def _shrink(rgb: np.ndarray, max_side: int) -> np.ndarray:

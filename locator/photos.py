@@ -34,14 +34,19 @@ class PhotoResult:
                 "hands": [hand.to_json() for hand in self.hands]}
 
 
-def locate_in_photo(photo: Photo, detector: PhotoDetector, mirrored: bool = False) -> list[LocatedHand]:
-    """Detect on a shrunk copy, then place everything in the full-size frame of the photo."""
+def detection_picture(photo: Photo) -> np.ndarray:
+    """The picture the detector is given: the photo shrunk to at most ``DETECTION_SIDE`` pixels."""
     height, width = photo.rgb.shape[:2]
     shrink = min(1.0, DETECTION_SIDE / max(height, width))
-    small = photo.rgb
-    if shrink < 1.0:
-        size = (max(1, round(width * shrink)), max(1, round(height * shrink)))
-        small = np.asarray(Image.fromarray(photo.rgb).resize(size, Image.Resampling.BILINEAR))
+    if shrink == 1.0:
+        return photo.rgb
+    size = (max(1, round(width * shrink)), max(1, round(height * shrink)))
+    return np.asarray(Image.fromarray(photo.rgb).resize(size, Image.Resampling.BILINEAR))
+
+
+def locate_in_photo(photo: Photo, detector: PhotoDetector, mirrored: bool = False) -> list[LocatedHand]:
+    """Detect on a shrunk copy, then place everything in the full-size frame of the photo."""
+    small = detection_picture(photo)
     to_full = photo.full_size[0] / small.shape[1]
     return [locate_hand(hand.scaled(to_full), mirrored, frame_size=photo.full_size)
             for hand in detector.detect(small)]

@@ -1,8 +1,9 @@
 """Test videos made from a hand photo, for the benchmark and the tests: no camera, no recording.
 
 The clearest one-hand photo is cut around its hand (:func:`hand_sprite`) and moved over a dim 640x480
-backdrop: one hand wandering, two hands (the hand and its mirror image), a still hand, a hand sliding
-at a steady speed, and a mix in which a second hand comes and goes.
+backdrop: one hand wandering, two hands (the hand and its mirror image), none, a still hand, a hand
+sliding at a steady speed, and a mix in which a second hand comes and goes. A photo of a hand cut by the
+frame's edge becomes a close-up video (:func:`close_up`).
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ class HandVideo:
         place(frame, self.mirror, 0.78 * self.width - w / 2 + sway, (self.height - h) / 2 - bob)
         return frame
 
+    def empty(self, k: int) -> np.ndarray:
+        """Frame ``k`` with no hand: the backdrop alone."""
+        return self.backdrop.copy()
+
     def still(self) -> np.ndarray:
         frame = self.backdrop.copy()
         h, w = self.sprite.shape[:2]
@@ -102,6 +107,17 @@ class HandVideo:
     def mixed(self, k: int, n: int) -> np.ndarray:
         """One hand, then a second one joins, then it leaves again (thirds of ``n`` frames)."""
         return self.two_hands(k) if n // 3 <= k < 2 * n // 3 else self.one_hand(k)
+
+
+def close_up(rgb: np.ndarray, size: tuple[int, int], k: int) -> np.ndarray:
+    """Frame ``k`` of a photo filling a ``size`` frame, drifting a few pixels back and forth: a hand held
+    close to the camera, as cut by the frame's edge as in the photo."""
+    from PIL import Image
+
+    h, w = rgb.shape[:2]
+    drift = round(0.02 * w * np.sin(k / 5))
+    crop = rgb[:, max(0, drift):w + min(0, drift)]
+    return np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BILINEAR))
 
 
 def pick_source(results, min_hand_px: float = 0.0) -> tuple[np.ndarray, np.ndarray, str]:
