@@ -26,6 +26,7 @@ from locator.controller import LiveController, LiveStatus
 from locator.detector import MODEL_ENV, HandDetector, resolve_model_path
 from locator.errors import ModelError, UserError
 from locator.images import find_images
+from locator.frame_share import FrameShare, share_viewer_videos
 from locator.live import LivePipeline
 from locator.korean_map import CAPTION as KOREAN_CAPTION
 from locator.overlay import KoreanMapAnnotator, TargetAnnotator, annotate_photo, encode_png
@@ -263,6 +264,17 @@ def viewer_slots() -> ViewerSlots:
     return ViewerSlots(live_settings().max_viewers)
 
 
+@st.cache_resource
+def frame_share() -> FrameShare | None:
+    """The host's ``LOCATOR_FRAME_BUDGET``, shared equally by every live video of this server."""
+    budget = live_settings().frame_budget
+    if budget is None:
+        return None
+    share = FrameShare(budget)
+    share_viewer_videos(share)
+    return share
+
+
 def viewer_id() -> str:
     return st.session_state.setdefault("viewer_id", uuid.uuid4().hex)
 
@@ -400,6 +412,7 @@ def live_mode() -> None:
 
 def live_video(controller: LiveController) -> None:
     """The camera's video through the controller, with the video component's messages in plain words."""
+    frame_share()
     webrtc_streamer(
         key="live", mode=WebRtcMode.SENDRECV, rtc_configuration=live_settings().rtc_configuration(),
         media_stream_constraints=live_settings().camera_constraints(),

@@ -4,9 +4,12 @@ Host settings (the server's environment, never the page):
 
 * ``LOCATOR_MAX_VIEWERS``: the most viewers at once (default 4; 0 means no limit). The next visitor is
   told plainly that the live view is busy, instead of getting a video that freezes.
+* ``LOCATOR_FRAME_BUDGET``: the frames per second this page process draws on and sends back, shared
+  equally by the viewers of the moment (default 30 per core the process may use; 0: no limit). One viewer
+  gets the camera's rate; past the budget each gets an equal part (:mod:`locator.frame_share`).
 * ``LOCATOR_VIEWER_FPS``: the frame rate each viewer's camera is asked for (default: the camera's own).
-  The server decodes, draws and re-encodes every frame a camera sends, so with many viewers a lower rate
-  per viewer is the equal share that keeps every video going (measure it: ``./run loadtest``).
+  The server decodes every frame a camera sends, even those over the viewer's part: a lower camera rate
+  saves that too (measure it: ``./run loadtest``).
 * ``LOCATOR_ICE_SERVERS``: STUN/TURN servers for WebRTC as JSON, e.g.
   ``[{"urls": ["turn:turn.example.org:3478"], "username": "locator", "credential": "..."}]`` (default none:
   viewers on the same network reach the server directly; viewers outside it need a TURN server).
@@ -27,6 +30,8 @@ from .errors import UserError
 
 MAX_VIEWERS_ENV = "LOCATOR_MAX_VIEWERS"
 VIEWER_FPS_ENV = "LOCATOR_VIEWER_FPS"
+FRAME_BUDGET_ENV = "LOCATOR_FRAME_BUDGET"
+FRAME_BUDGET_PER_CORE = 30.0  # frames/s: one viewer's camera on one core, with room for a few more to decode
 ICE_SERVERS_ENV = "LOCATOR_ICE_SERVERS"
 MAX_VIEWERS = 4
 LEASE_S = 15.0
@@ -68,12 +73,15 @@ class LiveSettings:
     max_viewers: int = MAX_VIEWERS   # 0: no limit
     viewer_fps: float | None = None  # None: the camera's own rate
     ice_servers: tuple = ()          # RTCIceServer dicts
+    frame_budget: float | None = None  # frames/s for all viewers together; None: no limit
 
     @classmethod
     def from_environment(cls, environ=os.environ) -> "LiveSettings":
         fps = host_number(environ, VIEWER_FPS_ENV, float, None)
+        budget = host_number(environ, FRAME_BUDGET_ENV, float,
+                             FRAME_BUDGET_PER_CORE * len(os.sched_getaffinity(0)))
         return cls(host_number(environ, MAX_VIEWERS_ENV, int, MAX_VIEWERS), fps or None,
-                   ice_servers_setting(environ.get(ICE_SERVERS_ENV, "")))
+                   ice_servers_setting(environ.get(ICE_SERVERS_ENV, "")), budget or None)
 
     def rtc_configuration(self) -> dict:
         """``rtc_configuration`` for streamlit-webrtc (both ends): the host's ICE servers, else none at all

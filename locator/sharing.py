@@ -111,7 +111,7 @@ class DetectionPool(Closeable):
     """Worker processes that detect hands for many streams; each stream always goes to the same worker.
 
     >>> pool = DetectionPool(workers=2)                      # doctest: +SKIP
-    >>> detector = pool.video_detector()                     # one per viewer, handed to LivePipeline
+    >>> detector = pool.video_detector()                     # doctest: +SKIP
     """
 
     def __init__(self, workers: int, options: DetectorOptions = DetectorOptions(), *,

@@ -1,10 +1,11 @@
 """Admission to the live view: slots held by renewed leases, the host's settings, the camera constraints."""
 
 import json
+import os
 
 import pytest
 
-from locator.admission import LiveSettings, ViewerSlots
+from locator.admission import FRAME_BUDGET_PER_CORE, LiveSettings, ViewerSlots
 from locator.errors import UserError
 
 
@@ -41,16 +42,26 @@ def test_no_limit_admits_everyone():
 
 
 def test_host_settings():
-    assert LiveSettings.from_environment({}) == LiveSettings(4, None)
+    defaults = LiveSettings.from_environment({})
+    assert (defaults.max_viewers, defaults.viewer_fps, defaults.ice_servers) == (4, None, ())
     assert LiveSettings().rtc_configuration() == {"iceServers": []}
     limits = LiveSettings.from_environment({"LOCATOR_MAX_VIEWERS": "1", "LOCATOR_VIEWER_FPS": "12"})
-    assert limits == LiveSettings(1, 12.0)
+    assert (limits.max_viewers, limits.viewer_fps) == (1, 12.0)
     assert limits.camera_constraints()["video"]["frameRate"] == {"ideal": 12.0, "max": 12.0}
     assert "frameRate" not in LiveSettings().camera_constraints()["video"]
     assert "(1 at a time)" in limits.busy_message() and "Photo" in limits.busy_message()
     for bad in ("many", "-1"):
         with pytest.raises(UserError, match="LOCATOR_MAX_VIEWERS"):
             LiveSettings.from_environment({"LOCATOR_MAX_VIEWERS": bad})
+
+
+def test_frame_budget_setting():
+    cores = len(os.sched_getaffinity(0))
+    assert LiveSettings.from_environment({}).frame_budget == FRAME_BUDGET_PER_CORE * cores
+    assert LiveSettings.from_environment({"LOCATOR_FRAME_BUDGET": "12"}).frame_budget == 12.0
+    assert LiveSettings.from_environment({"LOCATOR_FRAME_BUDGET": "0"}).frame_budget is None
+    with pytest.raises(UserError, match="LOCATOR_FRAME_BUDGET"):
+        LiveSettings.from_environment({"LOCATOR_FRAME_BUDGET": "fast"})
 
 
 def test_ice_servers_setting():
