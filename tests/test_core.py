@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from locator.catalogue import BY_CODE, CATALOGUE, FAMILIES, FITTED_RULES
-from locator.fitting import Sample, fit, fit_point, fitted_weights, leave_one_group_out, same_constants
+from locator.fitting import Sample, choose, fit, fit_point, fitted_weights, leave_one_group_out, same_constants
 from locator.geometry import Landmark, chirality, hand_size
 from locator.handface import FaceModel
 from locator.hands import DetectedHand, decide_hand_and_face, locate_hand, locate_points, rule_weights
@@ -262,16 +262,16 @@ def test_json_lists_every_point():
     assert hand["points"][0]["radius"] == CATALOGUE[0].radius and hand["points"][0]["placeable"]
 
 
-def synthetic_samples(coefficients, noise=0.0) -> list[Sample]:
+def synthetic_samples(coefficients, noise=0.0, family_number=0, hands_per_person=3) -> list[Sample]:
     """Hands moved, scaled and mirrored at random, each labelled where a known rule puts its point."""
-    family = FAMILIES["LI4"][0]
+    family = FAMILIES["LI4"][family_number]
     weights, rng = family.weights(coefficients), np.random.default_rng(7)
     samples = []
     for number in range(12):
         lm = similarity(right_palm_landmarks() + rng.normal(0, 4, (21, 2)), rng.uniform(-3, 3),
                         rng.uniform(0.5, 3), rng.uniform(-200, 200, 2), mirror=bool(number % 2))
         target = weights @ lm + rng.normal(0, noise, 2)
-        samples.append(Sample(lm, hand_size(lm), f"person {number // 3}", {"LI4": target}))
+        samples.append(Sample(lm, hand_size(lm), f"person {number // hands_per_person}", {"LI4": target}))
     return samples
 
 
@@ -296,6 +296,14 @@ def test_cross_validation_never_trains_on_the_held_out_person():
     fitted_point = fit_point("LI4", FAMILIES["LI4"], samples)
     assert np.all(fitted_point.cross_validated >= 0) and np.mean(fitted_point.cross_validated) > np.mean(
         fitted_point.in_sample)
+
+
+def test_family_is_chosen_only_among_enough_people():
+    """Labels made by LI4's third family: twelve people are enough to find it, four are not (the first
+    family is kept: a comparison over a handful of people is noise)."""
+    families = FAMILIES["LI4"]
+    assert choose(families, synthetic_samples([0.4, 0.3], family_number=2, hands_per_person=1), "LI4") is families[2]
+    assert choose(families, synthetic_samples([0.4, 0.3], family_number=2, hands_per_person=3), "LI4") is families[0]
 
 
 def test_shipped_constants_compare_by_rule_not_by_last_digit():

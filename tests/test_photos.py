@@ -173,11 +173,10 @@ WEBS = "EX-UE9 Baxie (finger webs) (all 4)"
 
 
 def test_evaluation_on_development_labels_cross_validated_by_person(evaluation):
-    """The issue's targets, cross-validated by person (README, "Accuracy"). Met: PC8 and the three finger
-    webs' PCK@0.10. Not met, asserted at today's level so they cannot slip: the webs' median (0.033 of
-    0.025), the thumb web (0.80 over all labels, 0.86 over the points placed, of 0.90) and LI4 (9
-    labelled hands whose errors all sit near 0.10 whichever rule: PCK@0.10 is a coin toss there, PCK@0.20
-    is 1)."""
+    """The issue's targets, cross-validated by person (README, "Accuracy"). Met: PC8, the three finger
+    webs' PCK@0.10 and LI4 (8 of 9 hands, whose errors all sit near 0.10: one hand either way moves it by
+    0.11; PCK@0.20 is 1). Not met, asserted at today's level so they cannot slip: the webs' median (0.035
+    of 0.025) and the thumb web (0.80 over all labels, 0.86 over the points placed, of 0.90)."""
     figures = json.loads(evaluation)
     cv, placed, in_sample = figures["cross_validated"], figures["cross_validated_placed"], figures["points"]
     assert cv["PC8"]["pck@0.10"] >= 0.92
@@ -185,8 +184,8 @@ def test_evaluation_on_development_labels_cross_validated_by_person(evaluation):
         assert cv[web]["pck@0.10"] >= 0.90, web
     assert placed["EX-UE9-1"]["pck@0.10"] >= 0.85 and cv["EX-UE9-1"]["pck@0.10"] >= 0.80
     assert cv[WEBS]["median"] <= 0.035
-    assert cv["LI4"]["pck@0.20"] == 1.0 and cv["LI4"]["median"] <= 0.11
-    for code in ("PC8", "EX-UE9-1", "EX-UE9-2", "EX-UE9-3", "EX-UE9-4"):  # no over-fit
+    assert cv["LI4"]["pck@0.10"] >= 0.80 and cv["LI4"]["pck@0.20"] == 1.0
+    for code in ("LI4", "PC8", "EX-UE9-1", "EX-UE9-2", "EX-UE9-3", "EX-UE9-4"):  # no over-fit
         assert in_sample[code]["pck@0.10"] - cv[code]["pck@0.10"] <= 0.05, code
     assert {code: cv[code]["n"] for code in cv} == {WEBS: 160, "EX-UE9-1": 40, "EX-UE9-2": 40,
                                                     "EX-UE9-3": 40, "EX-UE9-4": 40, "LI4": 9, "PC8": 30}

@@ -1,0 +1,156 @@
+"""Compare ways of fitting the acupoint rules, each cross-validated by person (a developer tool).
+
+    PYTHONPATH=. python tools/compare_fits.py --labels ../shared/hands/acupoints-dev.json \
+        ../shared/hands/acupoints-extended-dev.json --images ../shared/hands/images [--cache /tmp/hands.pkl]
+
+The shipped procedure (:func:`locator.fitting.fit_point`: family chosen by the one-standard-error rule,
+least squares) against alternatives that were tried and not kept. Every alternative starts from the
+family the shipped procedure chooses on the training people and then fits its own way, all inside each
+leave-one-person-out fold, so no figure is chosen on the hands it is scored on:
+
+- least absolute deviations (iteratively reweighted least squares): a median-like fit, less pulled by
+  the few hands far off;
+- each person weighted once: the 14 webcam hands of one person count as one person, not 14;
+- a ridge correction: the family plus a term toward every other landmark, the extra terms shrunk by a
+  ridge penalty chosen by an inner leave-one-person-out over RIDGE_PENALTIES (still an affine rule);
+- a back-of-hand shift: two extra terms (across the knuckles, toward the wrist) used only on hands the
+  locator sees from the back: the palm's web fold and the back's web margin are different skin lines.
+  Not an affine rule of the landmarks alone (it depends on the face decision).
+
+Prints, per point, n and the cross-validated PCK@0.10, PCK@0.20 and median of each. ``--cache`` keeps the
+detector's landmarks in a file (outside the repository) so that a re-run takes seconds; ``--max-hands 6``
+scores the landmarks the photo command finds (it looks for up to 6 hands; evaluate and fit for 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from locator.catalogue import FAMILIES
+from locator.detector import DetectorOptions, HandDetector
+from locator.evaluate import labelled_hands, load_label_files, sample
+from locator.fitting import Family, Sample, Term, choose, combination_weights, fit_point, summarise
+from locator.geometry import Landmark as L
+from locator.photos import analyse_photo
+
+RIDGE_PENALTIES = (0.01, 0.1, 1.0)
+BACK_SHIFT = (Term("back: across the knuckles", {L.INDEX_MCP: 1.0}, {L.PINKY_MCP: 1.0}),
+              Term("back: toward the wrist", {L.WRIST: 1.0}, {L.MIDDLE_MCP: 1.0}))
+Predictor = Callable[[Sample, str], np.ndarray]  # (hand, its face) -> the point, pixels
+
+
+def collect(labels: list[Path], images: Path, max_hands: int) -> list[tuple[Sample, str]]:
+    """Every labelled hand the detector finds, as the fit sees it, with the face the locator decided."""
+    with HandDetector(DetectorOptions(max_hands=max_hands)) as detector:
+        def locate(path: Path):
+            return analyse_photo(path, detector).hands
+        return [(sample(group, label, hand), hand.facing)
+                for _, group, label, hand in labelled_hands(load_label_files(labels), images, locate)
+                if hand is not None]
+
+
+def solve(family: Family, extra: Sequence[Term], hands: Sequence[tuple[Sample, str]], code: str,
+          weights: np.ndarray | None = None, ridge: float = 0.0, back_only: bool = False) -> Predictor:
+    """Weighted least squares of the family's terms plus ``extra`` ones (ridge-penalised; with
+    ``back_only`` used on back-facing hands only), errors in hand sizes."""
+    terms = tuple(family.terms) + tuple(extra)
+    origin = combination_weights(family.origin)
+    directions = np.array([combination_weights(t.head) - combination_weights(t.tail) for t in terms])
+
+    def columns(s: Sample, face: str) -> np.ndarray:
+        a = (directions @ s.landmarks).T / s.scale
+        if back_only and face != "back":
+            a[:, len(family.terms):] = 0
+        return a
+
+    placed = [(s, f) for s, f in hands if code not in s.withheld]
+    w = np.ones(len(placed)) if weights is None else weights
+    a = np.concatenate([np.sqrt(wi) * columns(s, f) for wi, (s, f) in zip(w, placed)])
+    b = np.concatenate([np.sqrt(wi) * (s.targets[code] - origin @ s.landmarks) / s.scale
+                        for wi, (s, f) in zip(w, placed)])
+    penalty = np.diag([0.0] * len(family.terms) + [ridge * len(placed)] * len(extra))
+    c = np.linalg.solve(a.T @ a + penalty + 1e-12 * np.eye(len(terms)), a.T @ b)
+    return lambda s, face: origin @ s.landmarks + (columns(s, face) @ c) * s.scale
+
+
+def cross_validate(hands: Sequence[tuple[Sample, str]], code: str,
+                   procedure: Callable[[Sequence[tuple[Sample, str]]], Predictor]) -> np.ndarray:
+    """Each hand's error, in hand sizes, under ``procedure`` run on the other people's hands."""
+    groups = np.array([s.group for s, _ in hands])
+    out = np.empty(len(hands))
+    for group in sorted(set(groups)):
+        predict = procedure([h for h, g in zip(hands, groups) if g != group])
+        for i in np.flatnonzero(groups == group):
+            s, face = hands[i]
+            out[i] = np.linalg.norm(predict(s, face) - s.targets[code]) / s.scale
+    return out
+
+
+def least_absolute(family: Family, hands, code: str, rounds: int = 30) -> Predictor:
+    weights = None
+    for _ in range(rounds):
+        predict = solve(family, (), hands, code, weights)
+        residuals = [np.linalg.norm(predict(s, f) - s.targets[code]) / s.scale
+                     for s, f in hands if code not in s.withheld]
+        weights = 1 / np.maximum(residuals, 0.01)
+    return predict
+
+
+def person_weighted(family: Family, hands, code: str) -> Predictor:
+    sizes = Counter(s.group for s, _ in hands if code not in s.withheld)
+    return solve(family, (), hands, code, np.array([1 / sizes[s.group] for s, _ in hands if code not in s.withheld]))
+
+
+def ridge_correction(family: Family, hands, code: str) -> Predictor:
+    origin = combination_weights(family.origin)
+    extra = tuple(Term(f"toward landmark {j}", {j: 1.0}, family.origin) for j in range(21) if origin[j] != 1.0)
+    inner = {ridge: np.mean(cross_validate(hands, code, lambda t, r=ridge: solve(family, extra, t, code, ridge=r)))
+             for ridge in RIDGE_PENALTIES}
+    return solve(family, extra, hands, code, ridge=min(inner, key=inner.get))
+
+
+def back_shift(family: Family, hands, code: str) -> Predictor:
+    return solve(family, BACK_SHIFT, hands, code, back_only=True)
+
+
+ALTERNATIVES = {"least absolute deviations": least_absolute, "each person once": person_weighted,
+                "ridge correction": ridge_correction, "back-of-hand shift": back_shift}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--labels", type=Path, nargs="+", required=True)
+    parser.add_argument("--images", type=Path, required=True)
+    parser.add_argument("--cache", type=Path, help="keep the detector's landmarks in this file")
+    parser.add_argument("--max-hands", type=int, default=DetectorOptions.max_hands,
+                        help="hands the detector looks for (default: as `locator evaluate` and `fit`)")
+    args = parser.parse_args()
+    if args.cache and args.cache.exists():
+        hands = pickle.loads(args.cache.read_bytes())
+    else:
+        hands = collect(args.labels, args.images, args.max_hands)
+        if args.cache:
+            args.cache.write_bytes(pickle.dumps(hands))
+    print(f"{'point':10}{'n':>4}  " + "".join(f"{name[:22]:>24}" for name in ["shipped", *ALTERNATIVES]))
+    print(f"{'':16}" + "  PCK@0.10/0.20 median" * (1 + len(ALTERNATIVES)))
+    for code, families in FAMILIES.items():
+        labelled = [(s, f) for s, f in hands if code in s.targets]
+        if not labelled:
+            continue
+        results = [fit_point(code, families, [s for s, _ in labelled]).cross_validated]
+        for alternative in ALTERNATIVES.values():
+            results.append(cross_validate(labelled, code, lambda t, a=alternative: a(
+                choose(families, [s for s, _ in t], code), t, code)))
+        cells = [summarise(errors) for errors in results]
+        print(f"{code:10}{len(labelled):>4}  " + "".join(
+            f"{c['pck@0.10']:>9.2f}/{c['pck@0.20']:.2f}{c['median']:>8.3f}" for c in cells))
+
+
+if __name__ == "__main__":
+    main()
