@@ -245,35 +245,42 @@ def _lag(pipeline, video: HandVideo, speed: float, start_ms: float) -> tuple[flo
 
 
 def photo_speed(model, images: Path):
-    """Photos/s of the photo pipeline (reading included) and of the bare IMAGE-mode landmarker (one look
-    at the same pictures, read beforehand), photo by photo in turn so that a busy machine slows both
-    alike; their ratio is what the pipeline's own looks and work cost."""
+    """Photos/s of the photo pipeline (reading included, as ``locate`` without ``--out`` and ``evaluate``
+    run it: nothing drawn) and of the bare IMAGE-mode landmarker (one look at the detector's picture),
+    photo by photo in turn so that a busy machine slows both alike; their ratio is what the pipeline's
+    own looks and work cost. Then, also in turn, the picture ``locate --out`` and the page draw on is
+    read (the results keep it): what drawing adds, per photo, before any drawing."""
     from .detector import PHOTO_MAX_HANDS, HandDetector, Landmarker
-    from .images import find_images, read_photo
-    from .photos import analyse_photo, detection_picture
+    from .images import find_images
+    from .photos import DETECTION_SIDE, analyse_photo, larger_picture
 
     paths = find_images(images)
     if not paths:
         raise UserError(f"{images}: folder has no images")
-    results, pipeline_s, bare_s = [], 0.0, 0.0
+    results, pipeline_s, bare_s, picture_s = [], 0.0, 0.0, 0.0
     options = DetectorOptions(model=model, max_hands=PHOTO_MAX_HANDS)  # as ``locate`` runs it
     with HandDetector(options) as detector, Landmarker(options) as bare:
         analyse_photo(paths[0], detector)  # warm-up
         for path in paths:
             start = time.perf_counter()
-            results.append(analyse_photo(path, detector))
+            result = analyse_photo(path, detector, picture_side=DETECTION_SIDE)
             pipeline_s += time.perf_counter() - start
-            if results[-1].photo is None:
+            results.append(result)
+            if result.photo is None:
                 continue
-            picture = detection_picture(results[-1].photo)
             start = time.perf_counter()
-            bare.run(picture)
+            bare.run(result.photo.rgb)
             bare_s += time.perf_counter() - start
+            start = time.perf_counter()
+            result.photo = larger_picture(path, result.photo) or result.photo
+            picture_s += time.perf_counter() - start
     rate = len(paths) / pipeline_s
-    bare_rate = sum(result.photo is not None for result in results) / bare_s if bare_s else None
+    read = sum(result.photo is not None for result in results)
+    bare_rate = read / bare_s if bare_s else None
     return {"photos": len(paths), "seconds": round(pipeline_s, 2), "photos_per_s": round(rate, 2),
             "bare_image_photos_per_s": round(bare_rate, 2) if bare_rate else None,
-            "ratio_to_bare_image": round(rate / bare_rate, 3) if bare_rate else None}, results
+            "ratio_to_bare_image": round(rate / bare_rate, 3) if bare_rate else None,
+            "picture_to_draw_on_ms": round(1e3 * picture_s / read, 1) if read else None}, results
 
 
 def long_run(model, video: HandVideo, minutes: float, frames: int) -> dict:
@@ -415,6 +422,8 @@ def print_table(f: dict, out) -> None:
     if p["bare_image_photos_per_s"]:
         out(f"  bare IMAGE-mode landmarker, one look at the same pictures: {p['bare_image_photos_per_s']:.2f} "
             f"photos/s; ratio pipeline / bare {p['ratio_to_bare_image']:.3f}")
+        out(f"  reading the picture to draw on (locate --out, the page) adds {p['picture_to_draw_on_ms']:.1f} "
+            "ms per photo")
     s = f["steadiness"]
     out(f"steadiness (still hand {s['hand_size_px']} px, noise sigma {s['noise_sigma']}): marker spread, % of "
         f"hand size, median/max over markers: raw {s['raw_spread_pct']['median']:.3f}/{s['raw_spread_pct']['max']:.3f}"

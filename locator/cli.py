@@ -98,7 +98,8 @@ def _run_locate(args: argparse.Namespace) -> int:
 
     from .detector import HandDetector
     from .overlay import annotate_photo, encode_png
-    from .photos import analyse_photo
+    from .images import WORKING_SIDE
+    from .photos import DETECTION_SIDE, analyse_photo
 
     jobs, failures = [], 0
     for path in args.paths:
@@ -116,7 +117,8 @@ def _run_locate(args: argparse.Namespace) -> int:
     with HandDetector(DetectorOptions(model=args.model, max_hands=args.max_hands)) as detector, \
             _json_output(json_path) as json_out, tqdm(total=len(jobs), unit="photo", file=sys.stderr, disable=len(jobs) < 5 or None) as bar:
         for (path, _), output in zip(jobs, outputs):
-            result = analyse_photo(path, detector, args.mirrored)
+            result = analyse_photo(path, detector, args.mirrored,
+                                   picture_side=WORKING_SIDE if output is not None else DETECTION_SIDE)
             if result.error is None and output is not None:
                 picture = annotate_photo(result.photo.rgb, result.hands, 1 / result.photo.scale)
                 try:
@@ -215,10 +217,10 @@ def _register_evaluate(commands: argparse._SubParsersAction) -> None:
 def _photo_locator(detector, flip: bool = False):
     """``locate(path) -> hands`` for the labelled photos (in their mirror image with ``flip``); a photo
     that cannot be read stops the run."""
-    from .photos import analyse_photo
+    from .photos import DETECTION_SIDE, analyse_photo
 
     def locate(path: Path):
-        result = analyse_photo(path, detector, flip=flip)
+        result = analyse_photo(path, detector, flip=flip, picture_side=DETECTION_SIDE)
         if result.error:
             raise ImageError(f"{path}: {result.error}")
         return result.hands

@@ -1,8 +1,9 @@
 """Reading photos the way the user sees them, whatever the file holds.
 
 EXIF orientation is applied (coordinates are pixels of the upright picture); grayscale, palette,
-16-bit and transparent images become 8-bit RGB; huge images are decoded at a reduced size (JPEG's own
-draft mode) and every coordinate is scaled back to the full-size frame. Memory stays bounded for every
+16-bit and transparent images become 8-bit RGB; a picture larger than it is needed is decoded at a reduced
+size where the format allows (JPEG's own draft mode: 1/2, 1/4 or 1/8, at least the size asked for), then
+shrunk once before it becomes an array, and every coordinate is scaled back to the full-size frame. Memory stays bounded for every
 format: the size is read from the header first, and a picture that cannot be decoded at a reduced size
 is refused when its full decode would pass :data:`MAX_DECODE_BYTES`. Pillow's process-wide limits are
 left as they are. Any unreadable file becomes one :class:`~locator.errors.ImageError` line.
@@ -42,9 +43,11 @@ class Photo:
         return self.full_size[0] / self.rgb.shape[1]
 
 
-def read_photo(source: Path | bytes, max_side: int = WORKING_SIDE) -> Photo:
-    """Open a file (or an upload's bytes) as an upright 8-bit RGB picture, or raise a one-line
-    :class:`ImageError` saying what is wrong with it (the caller names the file)."""
+def read_photo(source: Path | bytes, max_side: int = WORKING_SIDE,
+               resample: Image.Resampling = Image.Resampling.LANCZOS) -> Photo:
+    """Open a file (or an upload's bytes) as an upright 8-bit RGB picture of at most ``max_side`` pixels
+    on its longer side (shrunk with ``resample``), or raise a one-line :class:`ImageError` saying what is
+    wrong with it (the caller names the file)."""
     if isinstance(source, bytes):
         if not source:
             raise ImageError("empty file (0 bytes)")
@@ -63,18 +66,18 @@ def read_photo(source: Path | bytes, max_side: int = WORKING_SIDE) -> Photo:
             with Image.open(opened) as image:
                 full_size = _oriented_size(image)
                 if image.format in DRAFT_FORMATS:
-                    image.draft("RGB", (max_side, max_side))  # JPEG decodes at 1/2, 1/4, 1/8 if it can
+                    image.draft("RGB", _fitted(image.size, max_side))  # JPEG decodes at 1/2, 1/4, 1/8 if it can
                 else:
                     _check_decode_size(image)
                 ImageOps.exif_transpose(image, in_place=True)  # no copy when upright already
-                rgb = _to_rgb8(image)
+                rgb = np.asarray(_shrink(_to_rgb8(image), max_side, resample))  # converting RGB copies it
     except UnidentifiedImageError:
         raise ImageError("not an image, or a format this tool cannot read") from None
     except Image.DecompressionBombError:
         raise ImageError(f"image too large (over {2 * Image.MAX_IMAGE_PIXELS // 1_000_000} megapixels)") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageError(f"truncated or corrupt image ({error})") from None
-    return Photo(_shrink(rgb, max_side), full_size)
+    return Photo(rgb, full_size)
 
 
 def _check_decode_size(image: Image.Image) -> None:
@@ -96,27 +99,29 @@ def _oriented_size(image: Image.Image) -> tuple[int, int]:
     return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 
 
-def _to_rgb8(image: Image.Image) -> np.ndarray:
+def _to_rgb8(image: Image.Image) -> Image.Image:
     """8-bit RGB from any mode: 16-bit and float are rescaled, transparency is laid on white."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         values = np.asarray(image, dtype=np.float64)
         top = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0
         gray = np.clip(values / top * 255.0, 0, 255).astype(np.uint8)
-        return np.repeat(gray[:, :, None], 3, axis=2)
+        return Image.fromarray(np.repeat(gray[:, :, None], 3, axis=2))
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         image = image.convert("RGBA")
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, image)
-    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))  # converting RGB copies it
+    return image if image.mode == "RGB" else image.convert("RGB")
 
 
-def _shrink(rgb: np.ndarray, max_side: int) -> np.ndarray:
-    height, width = rgb.shape[:2]
-    if max(height, width) <= max_side:
-        return rgb
-    factor = max_side / max(height, width)
-    size = (max(1, round(width * factor)), max(1, round(height * factor)))
-    return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
+def _fitted(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """``size`` (width, height) scaled to at most ``max_side`` on its longer side (never enlarged)."""
+    factor = min(1.0, max_side / max(size))
+    return max(1, round(size[0] * factor)), max(1, round(size[1] * factor))
+
+
+def _shrink(image: Image.Image, max_side: int, resample: Image.Resampling) -> Image.Image:
+    size = _fitted(image.size, max_side)
+    return image if size == image.size else image.resize(size, resample)
 
 
 def find_images(path: Path) -> list[Path]:

@@ -11,11 +11,12 @@ from PIL import Image
 from .detector import PhotoDetector
 from .errors import UserError
 from .hands import LocatedHand, locate_hand
-from .images import Photo, read_photo
+from .images import WORKING_SIDE, Photo, read_photo
 
 # Photos are shrunk to at most this many pixels on the longer side before detection: MediaPipe works on
 # 192-224 pixel crops anyway, and a smaller frame keeps conversion cheap.
 DETECTION_SIDE = 1280
+DETECTION_RESAMPLE = Image.Resampling.BILINEAR
 
 
 @dataclass
@@ -41,7 +42,21 @@ def detection_picture(photo: Photo) -> np.ndarray:
     if shrink == 1.0:
         return photo.rgb
     size = (max(1, round(width * shrink)), max(1, round(height * shrink)))
-    return np.asarray(Image.fromarray(photo.rgb).resize(size, Image.Resampling.BILINEAR))
+    return np.asarray(Image.fromarray(photo.rgb).resize(size, DETECTION_RESAMPLE))
+
+
+def read_detection_photo(source: Path | bytes) -> Photo:
+    """The photo as the detector is given it, read straight at that size: a large JPEG is decoded at a
+    reduced scale instead of in full, and shrunk once (no full-size array, no second resize)."""
+    return read_photo(source, DETECTION_SIDE, DETECTION_RESAMPLE)
+
+
+def larger_picture(source: Path | bytes, photo: Photo, side: int = WORKING_SIDE) -> Photo | None:
+    """The source read again at up to ``side`` pixels, for drawing on; None when the detector's ``photo``
+    is already that large, or the original is no larger."""
+    if min(side, max(photo.full_size)) <= max(photo.rgb.shape[:2]):
+        return None
+    return read_photo(source, side)
 
 
 def locate_in_photo(photo: Photo, detector: PhotoDetector, mirrored: bool = False) -> list[LocatedHand]:
@@ -58,19 +73,24 @@ def mirror_image(photo: Photo) -> Photo:
 
 
 def analyse_photo(source: Path | bytes, detector: PhotoDetector, mirrored: bool = False,
-                  label: str | None = None, flip: bool = False) -> PhotoResult:
+                  label: str | None = None, flip: bool = False,
+                  picture_side: int = WORKING_SIDE) -> PhotoResult:
     """Read and locate one photo (a path, or an upload's bytes named by ``label``); a bad file becomes
     ``error`` instead of an exception. ``flip``: locate in the photo's mirror image, told it is mirrored
-    (the same real hands must come out: a check of the decisions)."""
+    (the same real hands must come out: a check of the decisions). ``photo`` is the picture to draw on,
+    at most ``picture_side`` pixels on its longer side: a photo larger than the detector's picture is read
+    a second time for it, so a caller that draws nothing passes ``DETECTION_SIDE``."""
     result = PhotoResult(image=label if label is not None else str(source))
     try:
-        photo = read_photo(source)
+        photo = read_detection_photo(source)
+        larger = larger_picture(source, photo, picture_side)
     except UserError as error:
         result.error = str(error)
         return result
     if flip:
         photo, mirrored = mirror_image(photo), not mirrored
+        larger = larger and mirror_image(larger)
     result.width, result.height = photo.full_size
-    result.photo = photo
+    result.photo = larger or photo
     result.hands = locate_in_photo(photo, detector, mirrored)
     return result
