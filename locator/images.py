@@ -1,12 +1,13 @@
 """Reading photos the way the user sees them, whatever the file holds.
 
 EXIF orientation is applied (coordinates are pixels of the upright picture); grayscale, palette,
-16-bit and transparent images become 8-bit RGB; a picture larger than it is needed is decoded at a reduced
-size where the format allows (JPEG's own draft mode: 1/2, 1/4 or 1/8, at least the size asked for), then
-shrunk once before it becomes an array, and every coordinate is scaled back to the full-size frame. Memory stays bounded for every
-format: the size is read from the header first, and a picture that cannot be decoded at a reduced size
-is refused when its full decode would pass :data:`MAX_DECODE_BYTES`. Pillow's process-wide limits are
-left as they are. Any unreadable file becomes one :class:`~locator.errors.ImageError` line.
+16-bit and transparent images become 8-bit RGB; a picture larger than the caller needs is decoded at a
+reduced size where the format allows (JPEG's own draft mode: 1/2, 1/4 or 1/8, never below the size asked
+for), then shrunk once before it becomes an array, and every coordinate is scaled back to the full-size
+frame. Memory stays bounded for every format: the size is read from the header first, and a picture that
+cannot be decoded at a reduced size is refused when its full decode would pass :data:`MAX_DECODE_BYTES`.
+Pillow's process-wide limits are left as they are. Any unreadable file becomes one
+:class:`~locator.errors.ImageError` line.
 """
 
 from __future__ import annotations
@@ -66,11 +67,11 @@ def read_photo(source: Path | bytes, max_side: int = WORKING_SIDE,
             with Image.open(opened) as image:
                 full_size = _oriented_size(image)
                 if image.format in DRAFT_FORMATS:
-                    image.draft("RGB", _fitted(image.size, max_side))  # JPEG decodes at 1/2, 1/4, 1/8 if it can
+                    image.draft("RGB", fitted_size(image.size, max_side))  # JPEG decodes at 1/2, 1/4, 1/8 if it can
                 else:
                     _check_decode_size(image)
                 ImageOps.exif_transpose(image, in_place=True)  # no copy when upright already
-                rgb = np.asarray(_shrink(_to_rgb8(image), max_side, resample))  # converting RGB copies it
+                rgb = np.asarray(_shrink(_to_rgb8(image), max_side, resample))  # the one copy out of Pillow
     except UnidentifiedImageError:
         raise ImageError("not an image, or a format this tool cannot read") from None
     except Image.DecompressionBombError:
@@ -113,14 +114,14 @@ def _to_rgb8(image: Image.Image) -> Image.Image:
     return image if image.mode == "RGB" else image.convert("RGB")
 
 
-def _fitted(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+def fitted_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
     """``size`` (width, height) scaled to at most ``max_side`` on its longer side (never enlarged)."""
     factor = min(1.0, max_side / max(size))
     return max(1, round(size[0] * factor)), max(1, round(size[1] * factor))
 
 
 def _shrink(image: Image.Image, max_side: int, resample: Image.Resampling) -> Image.Image:
-    size = _fitted(image.size, max_side)
+    size = fitted_size(image.size, max_side)
     return image if size == image.size else image.resize(size, resample)
 
 

@@ -11,7 +11,7 @@ from PIL import Image
 from .detector import PhotoDetector
 from .errors import UserError
 from .hands import LocatedHand, locate_hand
-from .images import WORKING_SIDE, Photo, read_photo
+from .images import WORKING_SIDE, Photo, fitted_size, read_photo
 
 # Photos are shrunk to at most this many pixels on the longer side before detection: MediaPipe works on
 # 192-224 pixel crops anyway, and a smaller frame keeps conversion cheap.
@@ -38,10 +38,9 @@ class PhotoResult:
 def detection_picture(photo: Photo) -> np.ndarray:
     """The picture the detector is given: the photo shrunk to at most ``DETECTION_SIDE`` pixels."""
     height, width = photo.rgb.shape[:2]
-    shrink = min(1.0, DETECTION_SIDE / max(height, width))
-    if shrink == 1.0:
+    size = fitted_size((width, height), DETECTION_SIDE)
+    if size == (width, height):
         return photo.rgb
-    size = (max(1, round(width * shrink)), max(1, round(height * shrink)))
     return np.asarray(Image.fromarray(photo.rgb).resize(size, DETECTION_RESAMPLE))
 
 

@@ -11,9 +11,9 @@ from locator.catalogue import BY_CODE, CATALOGUE, FITTED_RULES
 from locator.cli import main
 from locator.detector import DetectorOptions, HandDetector
 from locator.evaluate import labelled_hands, load_labels
-from locator.images import read_photo
+from locator.images import WORKING_SIDE, find_images, read_photo
 from locator.hands import OUTSIDE_PICTURE
-from locator.photos import analyse_photo, locate_in_photo, mirror_image
+from locator.photos import DETECTION_SIDE, analyse_photo, locate_in_photo, mirror_image, read_detection_photo
 
 pytestmark = pytest.mark.model
 
@@ -116,6 +116,40 @@ def test_exif_orientation_is_applied(shared_hands, detector, tmp_path):
     assert read_photo(rotated).full_size == upright.size
     a, b = analyse_photo(original, detector).hands[0], analyse_photo(rotated, detector).hands[0]
     assert np.linalg.norm(a.point("PC8").xy - b.point("PC8").xy) < 0.05 * a.size
+
+
+@pytest.fixture(scope="module")
+def large_jpegs(shared_hands):
+    """The shared photos that JPEG's draft mode decodes at half size or less for the detector."""
+    large = []
+    for path in find_images(shared_hands / "images"):
+        with Image.open(path) as image:
+            if image.format == "JPEG" and max(image.size) >= 2 * DETECTION_SIDE:
+                large.append(path)
+    assert len(large) >= 5, "the shared photos should hold several large JPEGs"
+    return large
+
+
+def test_reduced_decode_finds_the_hands_of_the_full_decode(large_jpegs, detector):
+    """The detector's picture read straight at its size gives the hands, sides and faces of the full
+    decode shrunk to that size, with landmarks a small fraction of a hand apart."""
+    for path in large_jpegs:
+        photo, full = read_detection_photo(path), read_photo(path)
+        assert max(photo.rgb.shape[:2]) == DETECTION_SIDE and photo.full_size == full.full_size, path.name
+        reduced_hands, full_hands = locate_in_photo(photo, detector), locate_in_photo(full, detector)
+        assert ([(h.handedness, h.facing) for h in reduced_hands]
+                == [(h.handedness, h.facing) for h in full_hands]), path.name
+        for a, b in zip(reduced_hands, full_hands):
+            assert np.abs(a.landmarks - b.landmarks).max() < 0.03 * b.size, path.name
+
+
+def test_the_picture_to_draw_on_is_read_only_when_asked_for(large_jpegs, detector):
+    path = large_jpegs[0]
+    drawn = analyse_photo(path, detector)
+    undrawn = analyse_photo(path, detector, picture_side=DETECTION_SIDE)
+    assert max(undrawn.photo.rgb.shape[:2]) == DETECTION_SIDE
+    assert max(drawn.photo.rgb.shape[:2]) == min(WORKING_SIDE, max(drawn.width, drawn.height))
+    assert [h.to_json() for h in drawn.hands] == [h.to_json() for h in undrawn.hands]
 
 
 def test_locate_folder_writes_annotated_images_and_json_lines(shared_hands, tmp_path, capsys):
