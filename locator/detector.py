@@ -396,13 +396,16 @@ def _copies(hands: Sequence[DetectedHand], more: Sequence[DetectedHand]) -> list
 
 
 def merge_copies(hands: Sequence[DetectedHand], more: Sequence[DetectedHand]) -> list[DetectedHand]:
-    """``hands`` with ``more`` added, a hand found in both counted once (the surer copy kept)."""
+    """``hands`` with ``more`` added, a hand found in both counted once: with the landmarks of ``hands``
+    (the wider look) and the surer copy's label, score and 3D. A tile often cuts a hand: on the labelled
+    photos its copy's landmarks were worse on 48 of 75 hands (better on 3), and it was often the surer."""
     merged = list(hands)
     copies = set()
     for i, j in _copies(hands, more):
         copies.add(j)
         if more[j].label_score > merged[i].label_score:
-            merged[i] = more[j]
+            merged[i] = replace(merged[i], label=more[j].label, label_score=more[j].label_score,
+                                world=more[j].world)
     return merged + [hand for j, hand in enumerate(more) if j not in copies]
 
 

@@ -18,8 +18,8 @@ leave-one-person-out fold, so no figure is chosen on the hands it is scored on:
   Not an affine rule of the landmarks alone (it depends on the face decision).
 
 Prints, per point, n and the cross-validated PCK@0.10, PCK@0.20 and median of each. ``--cache`` keeps the
-detector's landmarks in a file (outside the repository) so that a re-run takes seconds; ``--max-hands 6``
-scores the landmarks the photo command finds (it looks for up to 6 hands; evaluate and fit for 2).
+detector's landmarks in a file (outside the repository) so that a re-run takes seconds; by default the
+detector runs as ``locate``, ``evaluate`` and ``fit`` run it (up to 6 hands, with its tiles).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from locator.catalogue import FAMILIES
-from locator.detector import DetectorOptions, HandDetector
+from locator.detector import PHOTO_MAX_HANDS, DetectorOptions, HandDetector
 from locator.evaluate import labelled_hands, load_label_files, sample
 from locator.fitting import Family, Sample, Term, choose, combination_weights, fit_point, summarise
 from locator.geometry import Landmark as L
@@ -128,7 +128,7 @@ def main() -> None:
     parser.add_argument("--labels", type=Path, nargs="+", required=True)
     parser.add_argument("--images", type=Path, required=True)
     parser.add_argument("--cache", type=Path, help="keep the detector's landmarks in this file")
-    parser.add_argument("--max-hands", type=int, default=DetectorOptions.max_hands,
+    parser.add_argument("--max-hands", type=int, default=PHOTO_MAX_HANDS,
                         help="hands the detector looks for (default: as `locator evaluate` and `fit`)")
     args = parser.parse_args()
     if args.cache and args.cache.exists():
