@@ -259,6 +259,7 @@ class Servers:
 @contextmanager
 def page_servers(args, log_dir: Path) -> Iterator[Servers]:
     env = {"LOCATOR_MAX_VIEWERS": "0",  # measure, do not turn away
+           "MALLOC_ARENA_MAX": "2",  # as ./run app starts the page
            "E2E_COUNTS_DIR": "",  # the browser tests' frame counter writes a file a frame: not the product
            **dict(e.split("=", 1) for e in args.env)}
     with ExitStack() as stack:
