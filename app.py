@@ -366,60 +366,54 @@ def camera_status(controller: LiveController) -> None:
 
 
 def routine_panel(controller: LiveController) -> None:
-    """The step card and the routine's buttons. What to do now refreshes itself twice a second; the buttons
-    are a fragment of their own beside it, drawn again only by a click (or a new page), so each carries
-    the number of actions the person had seen, and a click Streamlit delivers twice acts once."""
+    """The step card: the routine's buttons, then what to do now. The step refreshes itself twice a
+    second; the buttons are a fragment of their own above it (where the changing step cannot move them
+    under the pointer), drawn again only by a click or a new page, so each carries the number of actions
+    the person had seen and a click that Streamlit delivers twice acts once (`LiveController.act`)."""
     for note in controller.status(time.monotonic()).notes:
         st.info(note)
     with st.container(border=True, key="step_card"):
-        st.fragment(step_now, run_every=0.5)(controller)
         st.fragment(routine_buttons)(controller)
-    st.fragment(step_point, run_every=0.5)(controller)
+        st.fragment(step_now, run_every=0.5)(controller)
 
 
 def step_now(controller: LiveController) -> None:
-    """The current step, what the camera sees of it, and how long is left on it."""
+    """The current step, what the camera sees of it, how long is left, and the step's point and cautions."""
     status = controller.status(time.monotonic())
     view = status.view
     if view is None:
         st.markdown("Press **START** under the video to begin.")
-    elif view.finished:
-        st.success(f"Done. {view.summary.sentence()} Shake your hands loose.")
-    else:
-        step = view.step
-        st.markdown(f"#### Step {view.step_index + 1} of {view.step_count}: {step.title}")
-        st.markdown(step.instruction)
-        if view.paused:
-            st.warning("Paused: press Resume to go on")
-        elif not status.streaming:
-            st.warning("Waiting for the camera")
-        elif view.prompt:
-            st.warning(view.prompt)
-        elif view.on_target:
-            st.success("On the point: keep pressing" if view.target else "Good: keep going")
-        else:
-            st.info("Put a fingertip of your other hand on the ring")
-        st.progress(view.step_progress, text=f"{view.seconds_left:.0f} s left on this step")
-
-
-def step_point(controller: LiveController) -> None:
-    """Under the buttons: the whole routine's progress, and the step's point and cautions."""
-    view = controller.status(time.monotonic()).view
-    if view is None or view.finished:
         return
+    if view.finished:
+        st.success(f"Done. {view.summary.sentence()} Shake your hands loose.")
+        return
+    step = view.step
+    st.markdown(f"#### Step {view.step_index + 1} of {view.step_count}: {step.title}")
+    st.markdown(step.instruction)
+    if view.paused:
+        st.warning("Paused: press Resume to go on")
+    elif not status.streaming:
+        st.warning("Waiting for the camera")
+    elif view.prompt:
+        st.warning(view.prompt)
+    elif view.on_target:
+        st.success("On the point: keep pressing" if view.target else "Good: keep going")
+    else:
+        st.info("Put a fingertip of your other hand on the ring")
+    st.progress(view.step_progress, text=f"{view.seconds_left:.0f} s left on this step")
     st.progress(view.routine_progress, text="Whole routine")
-    if view.step.target:
-        point = BY_CODE[view.step.target]
+    if step.target:
+        point = BY_CODE[step.target]
         st.caption(f"{point.code} {point.pinyin} {point.hanzi}: {point.location}")
         show_cautions(point)
-    for caution in view.step.cautions:
+    for caution in step.cautions:
         st.caption(f"⚠️ {caution}")
 
 
 def routine_buttons(controller: LiveController) -> None:
     """Pause or Resume (whichever applies now), Back, Skip, Restart. Each acts in its callback, before
-    the buttons are drawn again, so the labels show the state after the click (the step above shows it
-    at its next refresh). Pause and Resume are one button (one key) that changes its label: as two, the
+    the buttons are drawn again, so the labels show the state after the click (the step under them shows
+    it at its next refresh). Pause and Resume are one button (one key) that changes its label: as two, the
     page now and then went on showing the old one after the click."""
     status = controller.status(time.monotonic())
     paused = status.view is not None and status.view.paused
