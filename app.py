@@ -77,6 +77,49 @@ export default function ({ setStateValue }) {
 }
 """)
 
+# Asks this viewer's camera for ``data.fps`` frames per second (``null``: the camera's own rate), now and
+# whenever the video component starts the camera again. The server shares its frame budget among the
+# viewers of the moment; a camera sending more would only cost the viewer's machine and the server's
+# decoder. streamlit-webrtc offers no way to change a running camera, so this wraps ``getUserMedia`` in
+# its (same-origin) frame and keeps the camera's tracks. Remounted when the rate changes (its key).
+_camera_rate = st.components.v2.component("camera_rate", js="""
+export default function ({ data }) {
+  window.__locatorCameraFps = data.fps;
+  const ask = (media) => {  // the rate wanted now, unless this camera was already asked for it
+    const fps = window.__locatorCameraFps;
+    if (media.__locatorFps === fps) return;
+    media.__locatorFps = fps;
+    for (const track of media.__locatorTracks.filter((t) => t.readyState === "live")) {
+      const wanted = { ...track.getConstraints() };
+      if (fps) wanted.frameRate = { max: fps }; else delete wanted.frameRate;
+      track.applyConstraints(wanted).catch(() => {});
+    }
+  };
+  const hook = () => {
+    for (const frame of document.querySelectorAll("iframe[title*='streamlit_webrtc']")) {
+      const media = frame.contentWindow && frame.contentWindow.navigator.mediaDevices;
+      if (!media) continue;
+      if (!media.__locatorTracks) {
+        media.__locatorTracks = [];
+        const getUserMedia = media.getUserMedia.bind(media);
+        media.getUserMedia = async (constraints) => {
+          const stream = await getUserMedia(constraints);
+          media.__locatorTracks = stream.getVideoTracks();
+          media.__locatorFps = undefined;  // a new camera: ask it
+          ask(media);
+          return stream;
+        };
+      }
+      ask(media);
+    }
+  };
+  hook();
+  // The video's frame may load after this component: wrap its getUserMedia before START can be pressed.
+  const timer = setInterval(hook, 100);
+  return () => clearInterval(timer);
+}
+""")
+
 
 # --- shared resources -----------------------------------------------------------------------------
 
@@ -360,9 +403,19 @@ def camera_status(controller: LiveController) -> None:
     this viewer's place in the live view while the page is open)."""
     viewer_slots().renew(viewer_id())
     status = controller.status(time.monotonic())
+    ask_camera_rate(status.streaming)
     if status.error:
         st.error(status.error)
     camera_line(status)
+
+
+def ask_camera_rate(streaming: bool) -> None:
+    """Ask this viewer's camera for its part of the server's frame budget, as viewers come and go."""
+    share = frame_share()
+    viewers = share.viewers() + (not streaming) if share else 1
+    fps = live_settings().camera_rate(viewers)
+    fps = fps and round(fps, 1)
+    _camera_rate(data={"fps": fps}, key=f"camera_rate_{fps}")
 
 
 def routine_panel(controller: LiveController) -> None:

@@ -77,8 +77,21 @@ def camera_file(folder: Path, photo: Path) -> tuple[Path, tuple[int, int]]:
 # the stamp of every presented frame. ``window.__load`` holds the counters.
 _COUNTER_JS = """
 ([centres, loop]) => {
-  const s = {changes: 0, frames: 0, invalid: 0, value: -1, clickedAt: null, firstAt: null, width: 0, height: 0};
+  const s = {changes: 0, frames: 0, invalid: 0, value: -1, clickedAt: null, firstAt: null, width: 0, height: 0,
+             sent: 0};
   window.__load = s;
+  // The camera frames this viewer sends: the outgoing video's statistics, from the peer connection that
+  // streamlit-webrtc makes in this frame after START.
+  const connections = [], Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = function (...args) { const pc = new Native(...args); connections.push(pc); return pc; };
+  window.RTCPeerConnection.prototype = Native.prototype;
+  setInterval(async () => {
+    let sent = 0;
+    for (const pc of connections) {
+      (await pc.getStats()).forEach((r) => { if (r.type === 'outbound-rtp' && r.kind === 'video') sent += r.framesSent || 0; });
+    }
+    s.sent = sent;
+  }, 250);
   const canvas = document.createElement('canvas');
   const ctx = canvas.getContext('2d', {willReadFrequently: true});
   let attached = null;
@@ -117,6 +130,7 @@ class Counts:
     frames: int
     invalid: int
     first_frame_s: float | None
+    sent: int  # camera frames sent to the server
 
 
 class Viewer:
@@ -143,7 +157,7 @@ class Viewer:
     def counts(self) -> Counts:
         s = self.frame.locator("body").evaluate("() => window.__load")
         first = None if s["firstAt"] is None else (s["firstAt"] - s["clickedAt"]) / 1000
-        return Counts(s["changes"], s["frames"], s["invalid"], first)
+        return Counts(s["changes"], s["frames"], s["invalid"], first, s["sent"])
 
     def close(self) -> None:
         self.browser.close()
@@ -224,6 +238,7 @@ class Row:
     misread: int  # presented frames whose stamp decoded to no camera frame (should stay near 0)
     presented: float  # frames/s the viewers' <video> presented, repeats included (all viewers together)
     waiting: float    # the server's threads waiting for a CPU, in cores (high: the machine is too busy)
+    sent: float       # camera frames/s each viewer sent, on average (what the server asked the cameras for)
 
 
 @dataclass
@@ -244,6 +259,7 @@ class Servers:
 @contextmanager
 def page_servers(args, log_dir: Path) -> Iterator[Servers]:
     env = {"LOCATOR_MAX_VIEWERS": "0",  # measure, do not turn away
+           "MALLOC_ARENA_MAX": "2",  # as ./run app starts the page
            "E2E_COUNTS_DIR": "",  # the browser tests' frame counter writes a file a frame: not the product
            **dict(e.split("=", 1) for e in args.env)}
     with ExitStack() as stack:
@@ -278,7 +294,8 @@ def measure(pw, args, n: int, y4m: Path, centres, log_dir: Path) -> Row:
         return Row(n, [(a.changes - b.changes) / window for a, b in zip(after, before)],
                    [a.first_frame_s for a in after], (cpu1 - cpu0) / window, rss,
                    sum(a.invalid - b.invalid for a, b in zip(after, before)),
-                   sum(a.frames - b.frames for a, b in zip(after, before)) / window, (wait1 - wait0) / window)
+                   sum(a.frames - b.frames for a, b in zip(after, before)) / window, (wait1 - wait0) / window,
+                   sum(a.sent - b.sent for a, b in zip(after, before)) / window / n)
 
 
 def churn(pw, args, y4m: Path, centres, log_dir: Path) -> list[float]:
@@ -302,13 +319,13 @@ def churn(pw, args, y4m: Path, centres, log_dir: Path) -> list[float]:
 def print_table(rows: list[Row], out=None) -> None:
     out = out or sys.stdout
     print(f"{'viewers':>7}  {'distinct fps per viewer':<34}{'total':>6}  {'min':>5}  {'server CPU':>10}  "
-          f"{'RSS MB':>6}  {'shown/s':>7}  {'misread':>7}  {'waiting':>7}  first frame s (each viewer)", file=out)
+          f"{'RSS MB':>6}  {'shown/s':>7}  {'misread':>7}  {'waiting':>7}  {'sent/s':>6}  first frame s (each viewer)", file=out)
     for row in rows:
         each = " ".join(f"{f:4.1f}" for f in row.fps)
         firsts = " ".join("lost" if s is None else f"{s:.1f}" for s in row.first_frame_s)
         print(f"{row.viewers:>7}  {each:<34}{sum(row.fps):6.1f}  {min(row.fps):5.1f}  "
               f"{row.cpu_cores:8.2f} c  {row.rss_mb:6.0f}  {row.presented:7.1f}  {row.misread:7d}  {row.waiting:5.2f} c  "
-              f"{firsts}", file=out)
+              f"{row.sent:6.1f}  {firsts}", file=out)
 
 
 def parse_cpus(text: str) -> set[int]:

@@ -7,9 +7,9 @@ Host settings (the server's environment, never the page):
 * ``LOCATOR_FRAME_BUDGET``: the frames per second this page process draws on and sends back, shared
   equally by the viewers of the moment (default 30 per core the process may use; 0: no limit). One viewer
   gets the camera's rate; past the budget each gets an equal part (:mod:`locator.frame_share`).
-* ``LOCATOR_VIEWER_FPS``: the frame rate each viewer's camera is asked for (default: the camera's own).
-  The server decodes every frame a camera sends, even those over the viewer's part: a lower camera rate
-  saves that too (measure it: ``./run loadtest``).
+* ``LOCATOR_VIEWER_FPS``: the most frames per second any viewer's camera is asked for (default: the
+  camera's own). Within it, each camera is asked for its viewer's part of the budget, and asked again as
+  viewers come and go (:meth:`LiveSettings.camera_rate`).
 * ``LOCATOR_ICE_SERVERS``: STUN/TURN servers for WebRTC as JSON, e.g.
   ``[{"urls": ["turn:turn.example.org:3478"], "username": "locator", "credential": "..."}]`` (default none:
   viewers on the same network reach the server directly; viewers outside it need a TURN server).
@@ -94,6 +94,18 @@ class LiveSettings:
         if self.viewer_fps:
             video["frameRate"] = {"ideal": self.viewer_fps, "max": self.viewer_fps}
         return {"video": video, "audio": False}
+
+    def camera_rate(self, viewers: int) -> float | None:
+        """The frame rate to ask each camera for while ``viewers`` stream: its equal part of the budget, at
+        most ``viewer_fps`` (None: the camera's own). The server decodes every frame a camera sends, even
+        one over its viewer's part that is then dropped; and sending it costs the viewer's machine too.
+
+        >>> LiveSettings(viewer_fps=20, frame_budget=30).camera_rate(1), LiveSettings(frame_budget=30).camera_rate(4)
+        (20, 7.5)
+        """
+        rates = [rate for rate in (self.viewer_fps, self.frame_budget and self.frame_budget / max(1, viewers))
+                 if rate]
+        return min(rates, default=None)
 
     def busy_message(self) -> str:
         return BUSY_MESSAGE.format(limit=self.max_viewers)

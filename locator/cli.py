@@ -212,6 +212,12 @@ def _register_evaluate(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_run_evaluate)
 
 
+def photo_options(model: str | None) -> DetectorOptions:
+    """The photo pipeline's settings as ``locate`` and the page's photo mode run it by default: ``evaluate``
+    and ``fit`` measure and fit on the landmarks a user gets."""
+    return DetectorOptions(model=model, max_hands=PHOTO_MAX_HANDS)
+
+
 def _photo_locator(detector, flip: bool = False):
     """``locate(path) -> hands`` for the labelled photos (in their mirror image with ``flip``); a photo
     that cannot be read stops the run."""
@@ -243,11 +249,10 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     if not photo_labels and (args.by or args.mirrored):
         raise UserError("--by and --mirrored need whole-photo labels (a .csv file)")
     labels = _labels_and_images(args, photo_labels)
-    if photo_labels:
-        with HandDetector(DetectorOptions(model=args.model, max_hands=PHOTO_MAX_HANDS)) as detector:
+    with HandDetector(photo_options(args.model)) as detector:
+        if photo_labels:
             report = evaluate_photos(labels, args.images, _photo_locator(detector, args.mirrored), args.by)
-    else:
-        with HandDetector(DetectorOptions(model=args.model)) as detector:
+        else:
             report = evaluate(labels, args.images, _photo_locator(detector),
                               sorted(args.images.glob(args.negatives)))
     print(report.format())
@@ -278,7 +283,7 @@ def _run_fit(args: argparse.Namespace) -> int:
     from .fitting import same_constants
 
     labels = _labels_and_images(args)
-    with HandDetector(DetectorOptions(model=args.model)) as detector:
+    with HandDetector(photo_options(args.model)) as detector:
         fitted = fit_rules(labels, args.images, _photo_locator(detector),
                            " + ".join(path.name for path in args.labels))
     for code, point in fitted["points"].items():

@@ -21,7 +21,7 @@ import numpy as np
 
 from .catalogue import CATALOGUE, FAMILIES, Acupoint
 from .errors import LabelsError
-from .fitting import PCK_THRESHOLDS, Sample, fit_point, ring_radius, summarise, to_json
+from .fitting import PCK_THRESHOLDS, Sample, cross_validatable, fit_point, ring_radius, summarise, to_json
 from .geometry import Landmark
 from .hands import LocatedHand, unplaceable_points
 from .matching import gap, pair_nearest
@@ -254,7 +254,7 @@ def evaluate(labels: list[dict], images_dir: Path, locate: Callable[[Path], list
             report.errors.setdefault(code, []).append(float(np.linalg.norm(xy - point.xy)) / label["scale"])
             report.placeable.setdefault(code, []).append(point.placeable)
     for code in FAMILIES:
-        if code in report.errors:
+        if cross_validatable(code, samples):
             fitted = fit_point(code, FAMILIES[code], samples)
             report.cross_validated[code] = list(fitted.cross_validated)
             report.radius[code] = ring_radius(fitted)
@@ -272,7 +272,7 @@ def fit_rules(labels: list[dict], images_dir: Path, locate: Callable[[Path], lis
     samples = [sample(group, label, hand) for _, group, label, hand in labelled_hands(labels, images_dir, locate)
                if hand is not None]
     points = {code: to_json(fit_point(code, families, samples)) for code, families in FAMILIES.items()
-              if any(code in s.targets for s in samples)}
+              if cross_validatable(code, samples)}
     return {"note": f"Written by `python -m locator fit` from {labels_name}; do not edit by hand. Per point: "
                     "the chosen rule family and its coefficients (see catalogue.py), the radius in hand "
                     "sizes holding 80% of the labels under cross-validation by person, and the figures.",

@@ -144,6 +144,11 @@ class FittedPoint:
         return self.family.weights(self.coefficients)
 
 
+def cross_validatable(code: str, samples: Sequence[Sample]) -> bool:
+    """Whether ``code`` is placed on hands of at least two groups: with one, no fold has a hand to fit on."""
+    return len({s.group for s in samples if code in s.targets and code not in s.withheld}) >= 2
+
+
 def fit_point(code: str, families: Sequence[Family], samples: Sequence[Sample]) -> FittedPoint:
     """Choose and fit a family for ``code`` on all samples that mark it; cross-validate the whole procedure
     (in each fold the family is chosen and fitted on the training groups only)."""

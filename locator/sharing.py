@@ -52,25 +52,30 @@ class _Graph:
 
 
 _graphs: dict[int, _Graph] = {}     # stream id -> graph, in this worker
-_spare: list[_Graph] = []           # graphs of streams that ended, reused before a new one is built
+_spare: list[_Graph] = []           # graphs not serving a stream (one built at start, and those of
+                                    # streams that ended), used before a new one is built
 _options: DetectorOptions | None = None
 
 
 def _start_worker(options: DetectorOptions) -> None:
+    """Load the model now, with one detector ready: a viewer's first frame does not wait for it, and the
+    worker's memory is taken at start, not when the viewers first outnumber the busy workers."""
     global _options
     os.environ.setdefault("GLOG_minloglevel", "2")
     _options = options
+    _spare.append(_new_graph())
+
+
+def _new_graph() -> _Graph:
+    from .detector import VideoHandDetector
+
+    return _Graph(VideoHandDetector(_options))
 
 
 def _detect(stream: int, rgb: np.ndarray, timestamp_ms: int) -> tuple[list[DetectedHand], str]:
     graph = _graphs.get(stream)
     if graph is None:
-        if _spare:
-            graph = _spare.pop()
-        else:
-            from .detector import VideoHandDetector
-
-            graph = _Graph(VideoHandDetector(_options))
+        graph = _spare.pop() if _spare else _new_graph()
         # A reused graph saw other timestamps: carry on after them, keeping this stream's spacing.
         graph.offset = graph.last_ts + 1 - timestamp_ms if timestamp_ms <= graph.last_ts else 0
         _graphs[stream] = graph

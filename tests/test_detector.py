@@ -31,13 +31,17 @@ def test_result_becomes_hands_in_pixels():
     assert hands_from_result(mediapipe_like_result([]), 640, 480) == []
 
 
-def test_copies_of_one_hand_are_merged_keeping_the_surer_one():
+def test_copies_of_one_hand_are_merged_keeping_the_first_landmarks_and_the_surer_label():
     landmarks = right_palm_landmarks()
     hand = DetectedHand(landmarks, np.zeros(21), "left", 0.7)
-    nudged = DetectedHand(landmarks + 3.0, np.zeros(21), "left", 0.9)
+    nudged = DetectedHand(landmarks + 3.0, np.zeros(21), "right", 0.9, world=np.ones((21, 3)))
     elsewhere = DetectedHand(landmarks + 1000.0, np.zeros(21), "right", 0.8)
     merged = merge_copies([hand], [nudged, elsewhere])
-    assert merged == [nudged, elsewhere]
+    assert merged[1:] == [elsewhere]
+    assert np.array_equal(merged[0].landmarks, landmarks)
+    assert (merged[0].label, merged[0].label_score) == ("right", 0.9)
+    assert np.array_equal(merged[0].world, nudged.world)
+    assert merge_copies([nudged], [hand]) == [nudged]   # the first copy is the surer: kept whole
     assert merge_copies([], [hand]) == [hand]
     assert merge_copies([hand], []) == [hand]
 
