@@ -32,7 +32,6 @@ from locator.live import LivePipeline
 from locator.korean_map import CAPTION as KOREAN_CAPTION
 from locator.overlay import annotate_photo, encode_png
 from locator.photos import PhotoResult, analyse_photo
-from locator.routine import RoutineView
 from locator.safety import DOCTOR_CONFIRMATION, SAFETY_CHECKS, SafetyDecision, decide_safety
 from locator.sharing import DetectionPool
 from locator.routine_files import PRESETS, ROUTINE_PROBLEMS
@@ -419,52 +418,65 @@ def ask_camera_rate(streaming: bool) -> None:
     _camera_rate(data={"fps": fps}, key=f"camera_rate_{fps}")
 
 
-def step_card(controller: LiveController) -> None:
-    """The current step and its buttons, refreshed twice a second from what the video thread left."""
-    status = controller.status(time.monotonic())
-    for note in status.notes:
+def routine_panel(controller: LiveController) -> None:
+    """The step card: what to do now, then the routine's buttons. The step refreshes itself twice a
+    second; the buttons are a fragment of their own under it, drawn again only by a click or a new page,
+    so each carries the number of actions the person had seen and a click that Streamlit delivers twice
+    acts once (`LiveController.act`). (With the buttons above the step, the page now and then kept
+    showing the label from before a click: 3 times in about 560 clicks of the browser test, none in
+    about 640 with them under it.)"""
+    for note in controller.status(time.monotonic()).notes:
         st.info(note)
-    view = status.view
     with st.container(border=True, key="step_card"):
-        if view is None:
-            st.markdown("Press **START** under the video to begin.")
-        elif view.finished:
-            st.success(f"Done. {view.summary.sentence()} Shake your hands loose.")
-        else:
-            step = view.step
-            st.markdown(f"#### Step {view.step_index + 1} of {view.step_count}: {step.title}")
-            st.markdown(step.instruction)
-            if view.paused:
-                st.warning("Paused: press Resume to go on")
-            elif not status.streaming:
-                st.warning("Waiting for the camera")
-            elif view.prompt:
-                st.warning(view.prompt)
-            elif view.on_target:
-                st.success("On the point: keep pressing" if view.target else "Good: keep going")
-            else:
-                st.info("Put a fingertip of your other hand on the ring")
-            st.progress(view.step_progress, text=f"{view.seconds_left:.0f} s left on this step")
-        routine_buttons(controller, view)
-        if view is not None and not view.finished:
-            st.progress(view.routine_progress, text="Whole routine")
-            if view.step.target:
-                point = BY_CODE[view.step.target]
-                st.caption(f"{point.code} {point.pinyin} {point.hanzi}: {point.location}")
-                show_cautions(point)
-            for caution in view.step.cautions:
-                st.caption(f"⚠️ {caution}")
+        st.fragment(step_now, run_every=0.5)(controller)
+        st.fragment(routine_buttons)(controller)
 
 
-def routine_buttons(controller: LiveController, view: RoutineView | None) -> None:
+def step_now(controller: LiveController) -> None:
+    """The current step, what the camera sees of it, how long is left, and the step's point and cautions."""
+    status = controller.status(time.monotonic())
+    view = status.view
+    if view is None:
+        st.markdown("Press **START** under the video to begin.")
+        return
+    if view.finished:
+        st.success(f"Done. {view.summary.sentence()} Shake your hands loose.")
+        return
+    step = view.step
+    st.markdown(f"#### Step {view.step_index + 1} of {view.step_count}: {step.title}")
+    st.markdown(step.instruction)
+    if view.paused:
+        st.warning("Paused: press Resume to go on")
+    elif not status.streaming:
+        st.warning("Waiting for the camera")
+    elif view.prompt:
+        st.warning(view.prompt)
+    elif view.on_target:
+        st.success("On the point: keep pressing" if view.target else "Good: keep going")
+    else:
+        st.info("Put a fingertip of your other hand on the ring")
+    st.progress(view.step_progress, text=f"{view.seconds_left:.0f} s left on this step")
+    st.progress(view.routine_progress, text="Whole routine")
+    if step.target:
+        point = BY_CODE[step.target]
+        st.caption(f"{point.code} {point.pinyin} {point.hanzi}: {point.location}")
+        show_cautions(point)
+    for caution in step.cautions:
+        st.caption(f"⚠️ {caution}")
+
+
+def routine_buttons(controller: LiveController) -> None:
     """Pause or Resume (whichever applies now), Back, Skip, Restart. Each acts in its callback, before
-    the card is drawn again, so the labels show the state after the click."""
-    paused = view is not None and view.paused
-    actions = {"Resume" if paused else "Pause": "resume" if paused else "pause",
-               "Back": "back", "Skip": "skip", "Restart": "restart"}
-    for column, (label, action) in zip(st.columns(len(actions)), actions.items()):
-        column.button(label, key=f"routine_{action}", width="stretch",
-                      on_click=controller.act, args=(action,))
+    the buttons are drawn again, so the labels show the state after the click (the step above them shows
+    it at its next refresh). Pause and Resume are one button (one key) that changes its label: as two, the
+    page now and then went on showing the old one after the click."""
+    status = controller.status(time.monotonic())
+    paused = status.view is not None and status.view.paused
+    buttons = {"pause": ("Resume", "resume") if paused else ("Pause", "pause"),
+               "back": ("Back", "back"), "skip": ("Skip", "skip"), "restart": ("Restart", "restart")}
+    for column, (key, (label, action)) in zip(st.columns(len(buttons)), buttons.items()):
+        column.button(label, key=f"routine_{key}", width="stretch",
+                      on_click=controller.act, args=(action, status.actions))
 
 
 def live_mode() -> None:
@@ -494,7 +506,7 @@ def live_mode() -> None:
         report_routine_problems()
         preset = st.selectbox("Routine", list(PRESETS), key="preset")
         controller.choose_routine(preset, decision.pregnant)
-        st.fragment(step_card, run_every=0.5)(controller)
+        routine_panel(controller)
 
 
 def live_video(controller: LiveController) -> None:

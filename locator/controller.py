@@ -84,6 +84,7 @@ class LiveStatus:
     notes: tuple[str, ...]       # what the safety policy left out, and why
     error: str | None            # one line for the person (e.g. the hand model could not be loaded)
     in_view: frozenset[str] = frozenset()  # the points on the faces in view in the latest frame (the hand map)
+    actions: int = 0             # routine buttons acted on so far (each button carries it: see `act`)
 
 
 class _PipelineSlot:
@@ -124,6 +125,7 @@ class LiveController:
         self._chosen: tuple[str, bool] | None = None
         self._view: RoutineView | None = None
         self._error: str | None = None
+        self._actions = 0
 
     # --- the person's choices (script thread) ------------------------------------------------------
     def choose_routine(self, preset: str, pregnant: bool) -> None:
@@ -135,24 +137,31 @@ class LiveController:
             self._chosen = (preset, pregnant)
             self._view = None
 
-    def act(self, action: str, now: float | None = None) -> None:
+    def act(self, action: str, seen: int, now: float | None = None) -> None:
         """A routine button: one of :data:`ACTIONS`, at ``now`` (default: the monotonic clock). The
-        status right after it shows its result."""
+        status right after it shows its result.
+
+        ``seen`` is the status's ``actions`` when the button was drawn. A click on a button drawn before
+        the latest action does nothing: it is a click already acted on, delivered again (Streamlit sends a
+        click with every timed rerun that leaves before the click's own message), or a second click made
+        before the page showed the first one's result (as Streamlit does with two clicks that reach a
+        busy server together)."""
         now = time.monotonic() if now is None else now
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}")
         with self._lock:
-            if self._routine is None:
+            if self._routine is None or seen != self._actions:
                 return
             getattr(self._routine, action)(now)
             self._view = self._routine.view()
+            self._actions += 1
 
     def status(self, now: float) -> LiveStatus:
         with self._lock:
             streaming = self._last_frame is not None and now - self._last_frame <= STALLED_AFTER
             return LiveStatus(streaming, self._frames, self._rate.per_second(now), self._routine is not None,
                               self._view, self._routine.notes if self._routine else (), self._error,
-                              self._in_view if streaming else frozenset())
+                              self._in_view if streaming else frozenset(), self._actions)
 
     # --- frames (video thread) ---------------------------------------------------------------------
     def process(self, rgb: np.ndarray, now: float) -> np.ndarray:

@@ -137,11 +137,11 @@ def test_the_routine_follows_the_hands_and_buttons_show_their_result_at_once():
         controller.process(camera_frame(), now)
     view = controller.status(now).view
     assert view.target == "PC8" and view.on_target and view.seconds_held == pytest.approx(29 * FRAME)
-    controller.act("pause", now)
+    controller.act("pause", 0, now)
     assert controller.status(now).view.paused  # before any new frame
-    controller.act("resume", now)
+    controller.act("resume", 1, now)
     assert not controller.status(now).view.paused
-    controller.act("skip", now)
+    controller.act("skip", 2, now)
     assert controller.status(now).view.step_index == 1
     controller.choose_routine("30-second rescue", pregnant=False)  # the same choice keeps its place
     assert controller.status(now).view.step_index == 1
@@ -149,7 +149,24 @@ def test_the_routine_follows_the_hands_and_buttons_show_their_result_at_once():
     status = controller.status(now)
     assert status.view is None and status.notes and "Hegu" in status.notes[0]
     with pytest.raises(ValueError):
-        controller.act("explode", now)
+        controller.act("explode", 0, now)
+
+
+def test_a_click_delivered_twice_acts_once_and_the_next_click_acts():
+    """Streamlit can deliver one click in two reruns (a timed rerun leaving with it); the buttons carry
+    the number of actions they were drawn after."""
+    controller = LiveController(lambda: FakePipeline([left_palm()]))
+    controller.choose_routine("30-second rescue", pregnant=False)
+    controller.process(camera_frame(), 0.1)
+    seen = controller.status(0.1).actions
+    controller.act("skip", seen, 0.2)
+    controller.act("skip", seen, 0.2)  # the same click again
+    status = controller.status(0.2)
+    assert status.view.step_index == 1 and status.actions == seen + 1
+    controller.act("back", status.actions, 0.3)  # the next click, on the buttons drawn after the first
+    assert controller.status(0.3).view.step_index == 0
+    controller.act("pause", status.actions, 0.4)  # drawn before the Back: a repeat of it, ignored
+    assert not controller.status(0.4).view.paused
 
 
 def test_frame_rate_is_frames_delivered_over_the_last_seconds():
@@ -202,7 +219,7 @@ def test_only_the_target_hand_shows_the_target():
     now = 1.0
     assert controller.status(now).view is None
     assert pc8_drawn_bright()  # step 1 is the left palm: its Laogong is the target
-    controller.act("skip", now)
+    controller.act("skip", controller.status(now).actions, now)
     now = 1.1
     assert not pc8_drawn_bright()
     assert controller.status(now).view.prompt == "That is your left hand: this step is for your right hand"

@@ -9,10 +9,10 @@ wrapper pages (`serve_app.py`, `demo_app.py`); the product never imports this mo
   frames ("Context for key=... was not rendered for 1 script runs; resetting stale state"). Forgetting
   the context's private `_last_rendered_run_count` before each `webrtc_streamer` call removed it (0 in
   30, FACTS.md). The page has one view with the video, so the reset it guards against never applies.
-- Counters: how many frames the live controller processed, how many streams it saw end, and how many
-  photos were analysed, written
-  to files in `$E2E_COUNTS_DIR`, so tests can wait for the server without reading debug text off the
-  page.
+- Counters: how many frames the live controller processed, how many streams it saw end, how many times
+  a routine button changed the routine (``act_skip``, ...) or was not acted on as a click delivered again
+  (``repeat_skip``, ...), and how many photos were analysed, written to files in `$E2E_COUNTS_DIR`, so
+  tests can wait for the server without reading debug text off the page.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import time
 from pathlib import Path
 
 _applied = False
@@ -98,6 +99,17 @@ def _count_calls() -> None:
         count("streams_ended")
 
     locator.controller.LiveController.stream_ended = counted_ended
+
+    act = locator.controller.LiveController.act
+
+    @functools.wraps(act)
+    def counted_act(self, action, seen, now=None):
+        before = self.status(time.monotonic()).actions
+        act(self, action, seen, now)
+        acted = self.status(time.monotonic()).actions > before
+        count(f"act_{action}" if acted else f"repeat_{action}")
+
+    locator.controller.LiveController.act = counted_act
 
     analyse = locator.photos.analyse_photo
 
