@@ -122,6 +122,18 @@ def write_y4m(path, frames: Sequence[np.ndarray], fps: int = 30, seconds: float 
 
 
 @contextmanager
+def page_text_on_failure(page) -> Iterator[None]:
+    """A failing check says what the page showed then (the step card, the camera line), not only what
+    it waited for."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        yield
+    except (AssertionError, PlaywrightError) as error:
+        raise AssertionError(f"{error}\n--- the page showed ---\n{page.inner_text('body')[:3000]}") from None
+
+
+@contextmanager
 def loopback_network_namespace() -> Iterator[None]:
     """Run the block in a fresh network namespace holding only `lo` (up, 127.0.0.1).
 

@@ -12,8 +12,8 @@ import pytest
 
 from locator.overlay import TARGET_COLOUR
 
-from .harness import (APP, chromium_context, loopback_network_namespace, press_start, press_stop,
-                      read_video_frame, show_on_camera, start_stream, streamlit_server, use_test_camera,
+from .harness import (APP, chromium_context, loopback_network_namespace, page_text_on_failure, press_start,
+                      press_stop, read_video_frame, show_on_camera, start_stream, streamlit_server, use_test_camera,
                       write_y4m)
 from .press_frames import Pictures, as_camera
 
@@ -72,7 +72,12 @@ def test_the_whole_rescue_with_a_second_hand_pressing_each_point(tmp_path, pictu
         use_test_camera(context)
         page = context.new_page()
         page.goto(server.url)
+        walk_the_rescue(page, server, pictures, shots=Path(SCREENSHOTS or tmp_path))
+    y4m.unlink()
 
+
+def walk_the_rescue(page, server, pictures, shots: Path) -> None:
+    with page_text_on_failure(page):
         # The safety screen goes at once, and the step card is in view.
         button(page, "Continue").click(timeout=60_000)
         page.get_by_text("Press START under the video to begin.").wait_for(timeout=30_000)
@@ -99,7 +104,7 @@ def test_the_whole_rescue_with_a_second_hand_pressing_each_point(tmp_path, pictu
             page.wait_for_timeout(1000)
         shown = [rate for _, _, rate in samples[3:]]
         delivered = [(n - samples[i][1]) / (t - samples[i][0]) for i, (t, n, _) in enumerate(samples[3:])]
-        page.screenshot(path=str(Path(SCREENSHOTS or tmp_path) / "live-page.png"))
+        page.screenshot(path=str(shots / "live-page.png"))
         assert abs(np.mean(shown) - np.mean(delivered)) <= 0.1 * np.mean(delivered), (shown, delivered)
 
         # Step 2, the right palm. Only the left palm in view: the page says which hand to show, and the
@@ -158,4 +163,3 @@ def test_the_whole_rescue_with_a_second_hand_pressing_each_point(tmp_path, pictu
         wait_for_step(page, 1, timeout_s=5)
         page.get_by_text("Camera off: press START under the video.").wait_for(timeout=10_000)
         assert "Traceback" not in server.log(10**7)  # (and no deprecation warning: the harness checks it)
-    y4m.unlink()
