@@ -31,6 +31,7 @@ import numpy as np
 
 from .admission import host_number
 from .detector import Closeable, DetectorOptions
+from .errors import ModelError
 from .hands import DetectedHand
 
 WORKERS_ENV = "LOCATOR_DETECT_WORKERS"      # worker processes for detection; 0 detects in the page process
@@ -63,7 +64,10 @@ def _start_worker(options: DetectorOptions) -> None:
     global _options
     os.environ.setdefault("GLOG_minloglevel", "2")
     _options = options
-    _spare.append(_new_graph())
+    try:
+        _spare.append(_new_graph())
+    except ModelError:  # not here: a worker whose start fails is broken for good; the first frame says it
+        pass
 
 
 def _new_graph() -> _Graph:

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from locator.detector import DetectorOptions, VideoHandDetector
+from locator.errors import ModelError
 from locator.live import LivePipeline
 from locator.sharing import DetectionPool
 
@@ -100,3 +101,15 @@ def test_the_host_setting_chooses_the_workers():
     assert DetectionPool.from_environment({"LOCATOR_DETECT_WORKERS": "0"}) is None
     with pytest.raises(ValueError):
         DetectionPool(0)
+
+
+def test_a_model_that_cannot_be_loaded_is_said_at_the_first_frame(tmp_path, palm):
+    """The workers build their detector at start; a broken model must not break the pool there (every
+    frame would then fail with a bare BrokenProcessPool), but reach the person as the model's own error."""
+    broken = tmp_path / "broken.task"
+    broken.write_bytes(b"not a model")
+    with DetectionPool(1, DetectorOptions(model=broken)) as pool:
+        detector = pool.video_detector()
+        future = pool.submit(detector.stream, palm, 0)
+        with pytest.raises(ModelError, match="cannot load hand model"):
+            future.result(timeout=60)
