@@ -153,9 +153,10 @@ def walk_the_rescue(page, server, pictures, shots: Path) -> None:
         show_on_camera(page, pictures["stretch left"])
         wait_for_step(page, 6, timeout_s=30)
         # Step 6: skipped, so the summary says 5 of 6.
+        # Pressed time counts in frames, so a step can end a frame past its whole second: 53 or 54 s.
         button(page, "Skip").click()
-        page.get_by_text("Done. You finished 5 of 6 steps, skipped 1, and massaged for 53 seconds "
-                         "in all.", exact=False).wait_for(timeout=10_000)
+        page.get_by_text(re.compile(r"Done\. You finished 5 of 6 steps, skipped 1, and massaged for 5[34] "
+                                    r"seconds in all\.")).wait_for(timeout=10_000)
 
         # Restart with the camera off: back to step 1 at once.
         press_stop(page)

@@ -69,7 +69,7 @@ def test_every_click_on_the_step_card_acts_exactly_once(tmp_path):
         step, paused = 1, False
         deadline = time.monotonic() + 30
         while card_state(page) != (1, False, False):
-            assert time.monotonic() < deadline, card_state(page)
+            assert time.monotonic() < deadline, (card_state(page), page.inner_text("body")[:3000])
             page.wait_for_timeout(100)
 
         clicks = dict.fromkeys(ACTIONS, 0)
