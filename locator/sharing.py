@@ -66,8 +66,8 @@ def _start_worker(options: DetectorOptions) -> None:
     _options = options
     try:
         _spare.append(_new_graph())
-    except ModelError:  # not here: a worker whose start fails is broken for good; the first frame says it
-        pass
+    except ModelError:  # raised here, it would break the worker for good (every frame a bare
+        pass            # BrokenProcessPool); the stream's first frame raises it again, in plain words
 
 
 def _new_graph() -> _Graph:
