@@ -24,7 +24,11 @@ from rules fitted (family chosen) without that person, and the crease shift is a
 3. the same with the setting chosen inside each fold (least mean error of the four points on the training
    people, their own rule points from an inner leave-one-person-out), the honest figure for a tuned cue.
 
-``--log-luminance`` reads log(luminance + 8) instead (darker skin and dim pictures weigh the same).
+``--log-luminance`` reads log(luminance + 8) instead (darker skin and dim pictures weigh the same);
+``--agree D`` moves the points only when the crease's thumb half and little-finger half find their own
+valleys within D hand sizes of each other (a crease runs across the whole wrist, a shadow does not);
+``--still LU9`` leaves those points where their rules put them. Both were added after seeing the plain
+cue's figures (LU9 lost in most settings): read their figures as chosen on these hands.
 The detector runs as ``locate`` runs it (the photo path's detection picture); ``--cache`` keeps the
 landmarks and pictures in a file outside the repository.
 """
@@ -109,17 +113,32 @@ def valley_filter(sigma: float) -> np.ndarray:
 
 
 def crease_shift(gray: np.ndarray, landmarks: np.ndarray, rule: dict[str, np.ndarray], sigma: float,
-                 reach: float) -> tuple[float, float]:
+                 reach: float, agree: float | None = None) -> tuple[float, float]:
     """(t, strength): the shift along the hand's axis, in hand sizes, that puts the rules' crease
     (LU9 -> PC7 -> HT7) on the strongest thin dark valley of the picture, and that valley's strength
-    (0 when no shift keeps the crease inside the picture)."""
-    wrist = landmarks[L.WRIST]
-    axis = landmarks[L.MIDDLE_MCP] - wrist
+    (0 when no shift keeps the crease inside the picture). With ``agree``, a crease runs across the whole
+    wrist: the thumb half (LU9 -> PC7) and the little-finger half (PC7 -> HT7) must each find their own
+    valley within ``agree`` hand sizes of the other's, or the strength is 0 (a shadow or a fold at one
+    side is not the crease)."""
     half = CURVE_SAMPLES // 2
     crease = np.concatenate([rule["LU9"] + np.linspace(0.1, 1, half)[:, None] * (rule["PC7"] - rule["LU9"]),
                              rule["PC7"] + np.linspace(0, 0.9, half)[:, None] * (rule["HT7"] - rule["PC7"])])
+    t, strength = valley_along(gray, landmarks, crease, sigma, reach)
+    if agree is not None:
+        thumb_half = valley_along(gray, landmarks, crease[:half], sigma, reach)[0]
+        little_half = valley_along(gray, landmarks, crease[half:], sigma, reach)[0]
+        if abs(thumb_half - little_half) > agree:
+            strength = 0.0
+    return t, strength
+
+
+def valley_along(gray: np.ndarray, landmarks: np.ndarray, line: np.ndarray, sigma: float,
+                 reach: float) -> tuple[float, float]:
+    """(t, strength) of the strongest thin dark valley met by the ``(n, 2)`` pixel ``line`` slid along the
+    hand's axis by t in [-reach, reach] hand sizes (the profile of its mean luminance)."""
+    axis = landmarks[L.MIDDLE_MCP] - landmarks[L.WRIST]
     t = np.arange(-reach, reach + STEP / 2, STEP)
-    xy = crease[None] + t[:, None, None] * axis
+    xy = line[None] + t[:, None, None] * axis
     height, width = gray.shape
     inside = ((xy[..., 0] >= 0) & (xy[..., 0] <= width - 1) & (xy[..., 1] >= 0) & (xy[..., 1] <= height - 1)).all(1)
     profile = np.where(inside, bilinear(gray, np.where(inside[:, None, None], xy, 0.0)).mean(axis=1), 0.0)
@@ -143,8 +162,10 @@ def along(landmarks: np.ndarray, offset: np.ndarray) -> float:
 class Study:
     """The fold rules and the crease shifts, computed once and reused by every setting."""
 
-    def __init__(self, hands: list[Hand]):
+    def __init__(self, hands: list[Hand], agree: float | None = None, still: frozenset[str] = frozenset()):
         self.hands = hands
+        self.agree = agree
+        self.still = still  # points the cue leaves where their rules put them
         self.groups = np.array([h.sample.group for h in hands])
 
     @functools.lru_cache(maxsize=None)
@@ -166,13 +187,13 @@ class Study:
             return rule
         t, strength = self.shift(i, excluded, sigma, reach)
         move = t * (landmarks[L.MIDDLE_MCP] - landmarks[L.WRIST]) if strength >= floor else 0.0
-        return {code: xy + move for code, xy in rule.items()}
+        return {code: xy if code in self.still else xy + move for code, xy in rule.items()}
 
     @functools.lru_cache(maxsize=None)
     def shift(self, i: int, excluded: frozenset[str], sigma: float, reach: float) -> tuple[float, float]:
         hand = self.hands[i]
         rule = {code: weights @ hand.sample.landmarks for code, weights in self.rules(excluded).items()}
-        return crease_shift(hand.gray, hand.sample.landmarks, rule, sigma, reach)
+        return crease_shift(hand.gray, hand.sample.landmarks, rule, sigma, reach, self.agree)
 
     def error(self, i: int, code: str, excluded: frozenset[str], setting) -> float:
         s = self.hands[i].sample
@@ -214,6 +235,9 @@ def main() -> None:
     parser.add_argument("--images", type=Path, required=True)
     parser.add_argument("--cache", type=Path, help="keep the landmarks and pictures in this file")
     parser.add_argument("--log-luminance", action="store_true", help="read log(luminance + 8)")
+    parser.add_argument("--agree", type=float, help="the crease's two halves must agree within this many "
+                                                    "hand sizes (see crease_shift)")
+    parser.add_argument("--still", nargs="+", default=[], choices=CODES, help="points the cue does not move")
     args = parser.parse_args()
     if args.cache and args.cache.exists():
         hands = pickle.loads(args.cache.read_bytes())
@@ -223,7 +247,7 @@ def main() -> None:
             args.cache.write_bytes(pickle.dumps(hands))
     if args.log_luminance:
         hands = [h._replace(gray=np.log(h.gray + 8.0)) for h in hands]
-    study = Study(hands)
+    study = Study(hands, args.agree, frozenset(args.still))
     webcam = max(set(study.groups), key=list(study.groups).count)
 
     middle = (SIGMAS[1], REACHES[1])
