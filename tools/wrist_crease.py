@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import functools
 import pickle
+from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -286,7 +287,11 @@ def main() -> None:
 
     chosen, picks = study.chosen_in_fold(settings + [NO_CUE])
     print(f"\n3. {'setting chosen in each fold':29}{figures(chosen)}")
-    print(f"   held out {webcam}: chosen {picks[webcam]}")
+    print(f"   held out {webcam}: chosen {picks[webcam]}; in all {len(picks)} folds: "
+          + ", ".join(f"{setting} {n}" for setting, n in Counter(picks.values()).most_common()))
+    everyone = min(settings + [NO_CUE], key=lambda setting: np.mean(np.concatenate(
+        list(study.cross_validated(setting).values()))))
+    print(f"   the same choice on all people (what would ship): {everyone}")
 
 
 if __name__ == "__main__":
