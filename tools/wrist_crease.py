@@ -22,7 +22,8 @@ from rules fitted (family chosen) without that person, and the crease shift is a
 2. per point: PCK@0.10 / PCK@0.20 / median without the cue, and with it for every setting of a small grid
    (SIGMA, REACH, FLOOR) fixed for all folds;
 3. the same with the setting chosen inside each fold (least mean error of the four points on the training
-   people, their own rule points from an inner leave-one-person-out), the honest figure for a tuned cue.
+   people, their own rule points from an inner leave-one-person-out), the honest figure for a tuned cue;
+   which settings the folds chose, and the one the same choice makes on all people (what would ship).
 
 ``--log-luminance`` reads log(luminance + 8) instead (darker skin and dim pictures weigh the same);
 ``--agree D`` moves the points only when the crease's thumb half and little-finger half find their own
