@@ -19,13 +19,21 @@ def _side_file(target: Path) -> Path:
     return target.with_name(f".{target.name}.part")
 
 
-def check_output_folder(folder: Path, option: str) -> None:
-    """Refuse a folder no file can be written to: its nearest existing part is a file, or read-only."""
+def _unwritable(folder: Path) -> str | None:
+    """Why no file can be written in ``folder`` (made if missing): its nearest existing part is a file,
+    or read-only; None when it can."""
     existing = next(path for path in (folder, *folder.parents) if path.exists())
     if not existing.is_dir():
-        raise OutputError(f"{option} {folder}: {existing} is not a folder")
+        return f"{existing} is not a folder"
     if not os.access(existing, os.W_OK):
-        raise OutputError(f"{option} {folder}: cannot write in {existing}")
+        return f"{existing} is not writable"
+    return None
+
+
+def check_output_folder(folder: Path, option: str) -> None:
+    """Refuse an output folder no file can be written to."""
+    if problem := _unwritable(folder):
+        raise OutputError(f"{option} {folder}: {problem}")
 
 
 def check_output_file(target: Path, option: str, overwrite: bool) -> None:
@@ -35,7 +43,8 @@ def check_output_file(target: Path, option: str, overwrite: bool) -> None:
         raise OutputError(f"{option} {target}: is a folder")
     if target.exists() and not overwrite:
         raise OutputError(f"{option} {target}: already exists (use --overwrite to replace it)")
-    check_output_folder(target.parent, option)
+    if problem := _unwritable(target.parent):
+        raise OutputError(f"{option} {target}: {problem}")
 
 
 def write_output(target: Path, data: bytes, option: str) -> None:
