@@ -238,3 +238,13 @@ def test_evaluate_and_bench_keep_an_existing_json_file_unless_overwrite(tmp_path
         assert main([*argv, "--json", str(earlier)]) == 2, argv
         assert "already exists (use --overwrite to replace it)" in capsys.readouterr().err
         assert earlier.read_text() == '{"kept": true}\n'
+
+
+def test_a_folder_given_for_a_file_is_named_as_a_folder(tmp_path, hand_photo, capsys):
+    folder = tmp_path / "my-routine.toml"
+    folder.mkdir()
+    assert main(["routine", str(folder)]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == f"locator: error: {folder}: is a folder, not a routine file"
+    assert main(["locate", str(hand_photo), "--model", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (f"locator: error: hand model {tmp_path}: is a folder, not a .task "
+                                               f"file (give --model PATH or set LOCATOR_MODEL)")
