@@ -286,6 +286,8 @@ def _run_fit(args: argparse.Namespace) -> int:
     from .fitting import same_constants
 
     labels = _labels_and_images(args)
+    if args.write:
+        check_output_file(FITTED_RULES, "--write", overwrite=True)
     with HandDetector(photo_options(args.model)) as detector:
         fitted = fit_rules(labels, args.images, _photo_locator(detector),
                            " + ".join(path.name for path in args.labels))
@@ -295,7 +297,7 @@ def _run_fit(args: argparse.Namespace) -> int:
         print(f"{code}: {point['family']}: {terms}; 80% ring {point['radius']:.3f};"
               f" cross-validated PCK@0.10 {cv['pck@0.10']:.2f}, median {cv['median']:.3f} (n {cv['n']})")
     if args.write:
-        write_atomically(FITTED_RULES, (json.dumps(fitted, indent=1, ensure_ascii=False) + "\n").encode())
+        write_output(FITTED_RULES, (json.dumps(fitted, indent=1, ensure_ascii=False) + "\n").encode(), "--write")
         print(f"written to {FITTED_RULES}")
         return 0
     same = FITTED_RULES.exists() and same_constants(json.loads(FITTED_RULES.read_text())["points"],

@@ -248,3 +248,14 @@ def test_a_folder_given_for_a_file_is_named_as_a_folder(tmp_path, hand_photo, ca
     assert main(["locate", str(hand_photo), "--model", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip() == (f"locator: error: hand model {tmp_path}: is a folder, not a .task "
                                                f"file (give --model PATH or set LOCATOR_MODEL)")
+
+
+def test_fit_write_where_the_constants_cannot_go_is_refused_before_fitting(tmp_path, shared_hands, monkeypatch,
+                                                                            capsys):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    monkeypatch.setattr("locator.catalogue.FITTED_RULES", a_file / "fitted_rules.json")
+    assert main(["fit", "--labels", str(shared_hands / "acupoints-dev.json"),
+                 "--images", str(shared_hands / "images"), "--write"]) == 2
+    assert capsys.readouterr().err.strip() == (f"locator: error: --write {a_file / 'fitted_rules.json'}: "
+                                               f"{a_file} is not a folder")
