@@ -82,6 +82,10 @@ export default function ({ setStateValue }) {
 # viewers of the moment; a camera sending more would only cost the viewer's machine and the server's
 # decoder. streamlit-webrtc offers no way to change a running camera, so this wraps ``getUserMedia`` in
 # its (same-origin) frame and keeps the camera's tracks. Remounted when the rate changes (its key).
+# The wrapper also marks the camera's video as "detail": short of CPU or bandwidth, the browser then sends
+# fewer frames rather than smaller ones. Without it Chromium sent 480x360 instead of 640x480 for the
+# first 20 s of a stream while its bandwidth estimate grew, and the detector needs the pixels: shrunk to
+# half, the browser test's pictures lost the pressing hand.
 _camera_rate = st.components.v2.component("camera_rate", js="""
 export default function ({ data }) {
   window.__locatorCameraFps = data.fps;
@@ -105,6 +109,7 @@ export default function ({ data }) {
         media.getUserMedia = async (constraints) => {
           const stream = await getUserMedia(constraints);
           media.__locatorTracks = stream.getVideoTracks();
+          for (const track of media.__locatorTracks) track.contentHint = "detail";
           media.__locatorFps = undefined;  // a new camera: ask it
           ask(media);
           return stream;
