@@ -9,10 +9,10 @@ wrapper pages (`serve_app.py`, `demo_app.py`); the product never imports this mo
   frames ("Context for key=... was not rendered for 1 script runs; resetting stale state"). Forgetting
   the context's private `_last_rendered_run_count` before each `webrtc_streamer` call removed it (0 in
   30, FACTS.md). The page has one view with the video, so the reset it guards against never applies.
-- Counters: how many frames the live controller processed (in all, and at each size), how many streams it saw end, how many times
-  a routine button changed the routine (``act_skip``, ...) or was not acted on as a click delivered again
-  (``repeat_skip``, ...), and how many photos were analysed, written to files in `$E2E_COUNTS_DIR`, so
-  tests can wait for the server without reading debug text off the page.
+- Counters: how many frames the live controller processed (in all, and at each size), how many streams
+  it saw end, how many times a routine button changed the routine (``act_skip``, ...) or was not acted on
+  as a click delivered again (``repeat_skip``, ...), and how many photos were analysed, written to files
+  in `$E2E_COUNTS_DIR`, so tests can wait for the server without reading debug text off the page.
 """
 
 from __future__ import annotations
