@@ -225,13 +225,14 @@ def labelled_hands(labels: list[dict], images_dir: Path, locate: Callable[[Path]
 
 
 def sample(group: str, label: dict, hand: LocatedHand) -> Sample:
-    """A labelled hand as the fit sees it: the detector's landmarks and the marked acupoints, and which of
-    them the hand's own shape withholds (a marked point was in the picture, whatever a rule says)."""
+    """A labelled hand as the fit sees it: the detector's landmarks and the marked acupoints, which of
+    them the hand's own shape withholds (a marked point was in the picture, whatever a rule says), and
+    the image cues on its picture (scored after each fold's rule, as a user's photo gets them)."""
     targets = {code: np.asarray(xy, dtype=float) for code, xy in label["points"].items()
                if code not in REFERENCES}
     doubts = unplaceable_points(hand.landmarks)
     return Sample(hand.landmarks, label["scale"], group, targets,
-                  frozenset(code for code in targets if doubts.get(code, doubts.get(None))))
+                  frozenset(code for code in targets if doubts.get(code, doubts.get(None))), hand.refine)
 
 
 def evaluate(labels: list[dict], images_dir: Path, locate: Callable[[Path], list[LocatedHand]],

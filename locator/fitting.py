@@ -68,6 +68,15 @@ class Sample:
     group: str
     targets: Mapping[str, np.ndarray]
     withheld: frozenset[str] = frozenset()
+    # The image cues on the hand's picture, ``refine(code, xy) -> xy`` (see locator.image_cues): applied to
+    # each rule's point before it is scored; never in the least squares, which stay on the landmarks.
+    refine: Callable[[str, np.ndarray], np.ndarray] | None = None
+
+    def placed(self, weights: np.ndarray, code: str) -> np.ndarray:
+        """Where the locator shows ``code`` on this hand under the rule ``weights``: the rule's point,
+        moved by the image cues when the hand's picture was seen."""
+        xy = weights @ self.landmarks
+        return xy if self.refine is None else self.refine(code, xy)
 
 
 def fit(family: Family, samples: Sequence[Sample], code: str) -> np.ndarray:
@@ -86,8 +95,9 @@ def fit(family: Family, samples: Sequence[Sample], code: str) -> np.ndarray:
 
 
 def errors(weights: np.ndarray, samples: Sequence[Sample], code: str) -> np.ndarray:
-    """Distance from each sample's label to the rule's point, in hand sizes."""
-    return np.array([np.linalg.norm(weights @ s.landmarks - s.targets[code]) / s.scale for s in samples])
+    """Distance from each sample's label to the point shown (the rule's, moved by any image cue), in hand
+    sizes."""
+    return np.array([np.linalg.norm(s.placed(weights, code) - s.targets[code]) / s.scale for s in samples])
 
 
 def leave_one_group_out(samples: Sequence[Sample], code: str,

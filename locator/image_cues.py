@@ -1,0 +1,74 @@
+"""Image cues: what the picture shows moves a point the landmark rules placed.
+
+The rules see only MediaPipe's 21 landmarks, and some points sit on a line the picture shows but the
+landmarks do not (a web's margin, a wrist crease): the landmarks' own noise then carries the point. An
+image cue looks at a few pixels near the rule's point and moves it to that line, or leaves it where it
+is when the picture is not clear. Pure numpy, no I/O: the photo path (:func:`locator.photos.locate_in_photo`)
+and the live path (:meth:`locator.live.LivePipeline.process`) both run :func:`apply_cues` after
+:func:`locator.hands.locate_hand`.
+
+A cue is a function ``move(hand, code, xy) -> xy``: the hand in its picture (:class:`HandPicture`), a point
+code, the rule's point in the picture's pixels; it returns the point to show (``xy`` itself when the
+picture says nothing sure). The hand keeps a ``refine`` function (the cues on its picture), so that
+cross-validation (:mod:`locator.fitting`) applies the cues after each fold's own rule, as a user's photo
+gets them after the shipped rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+
+from .hands import LocatedHand
+
+
+@dataclass(frozen=True)
+class HandPicture:
+    """One hand as a cue sees it: the RGB picture ``(h, w, 3)`` uint8, the landmarks ``(21, 2)`` in that
+    picture's pixels, and the face decided toward the camera (palm, back, side or unsure)."""
+
+    picture: np.ndarray
+    landmarks: np.ndarray
+    facing: str
+
+
+@dataclass(frozen=True)
+class ImageCue:
+    """A cue for the points ``codes``: ``move(hand, code, xy)`` gives the point to show (picture pixels)."""
+
+    name: str
+    codes: frozenset[str]
+    move: Callable[[HandPicture, str, np.ndarray], np.ndarray]
+
+
+# The cues the locator applies, in order (a later cue sees the earlier ones' points).
+CUES: tuple[ImageCue, ...] = ()
+
+
+def refiner(picture: np.ndarray, hand: LocatedHand, scale: float = 1.0, cues: tuple[ImageCue, ...] = CUES
+            ) -> Callable[[str, np.ndarray], np.ndarray]:
+    """``refine(code, xy) -> xy`` in the hand's coordinates: the cues for ``code`` on ``picture``, whose
+    pixels are ``scale`` times the hand's (a photo's detection picture against its full-size frame)."""
+    view = HandPicture(picture, hand.landmarks * scale, hand.facing)
+
+    def refine(code: str, xy: np.ndarray) -> np.ndarray:
+        moved = np.asarray(xy, dtype=float) * scale
+        for cue in cues:
+            if code in cue.codes:
+                moved = np.asarray(cue.move(view, code, moved), dtype=float)
+        return moved / scale
+
+    return refine
+
+
+def apply_cues(picture: np.ndarray, hand: LocatedHand, scale: float = 1.0,
+               cues: tuple[ImageCue, ...] = CUES) -> LocatedHand:
+    """``hand`` with the points the cues cover moved by what ``picture`` shows (see :func:`refiner`), and
+    its ``refine`` set so that an evaluation can re-apply them to another rule's point."""
+    refine = refiner(picture, hand, scale, cues)
+    covered = set().union(*(cue.codes for cue in cues))
+    points = tuple(replace(point, xy=refine(point.code, point.xy)) if point.code in covered else point
+                   for point in hand.points)
+    return replace(hand, points=points, refine=refine)

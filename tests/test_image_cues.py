@@ -1,0 +1,99 @@
+"""The seam for image cues: the photo and live paths apply them after the rules, and cross-validation
+scores each fold's rule with them."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from locator.catalogue import FAMILIES
+from locator.fitting import Sample, errors, fitted_weights, leave_one_group_out
+from locator.geometry import hand_size
+from locator.hands import DetectedHand, locate_hand
+from locator.image_cues import ImageCue, apply_cues, refiner
+from locator.live import LivePipeline
+
+from .synthetic import right_palm_landmarks
+
+pytestmark = pytest.mark.unit
+
+
+def toward_red(view, code, xy):
+    """A toy cue: the point moves to the first pure red pixel in its row (picture pixels), if any."""
+    row = view.picture[int(round(xy[1]))]
+    red = np.flatnonzero((row == (255, 0, 0)).all(axis=1))
+    return np.array([red[0], xy[1]], dtype=float) if red.size else xy
+
+
+TOY = (ImageCue("toy", frozenset({"LI4"}), toward_red),)
+
+
+def located():
+    return locate_hand(DetectedHand(right_palm_landmarks(), np.zeros(21), "right", 0.95))
+
+
+def test_a_cue_moves_only_its_points_and_in_the_hand_coordinates():
+    hand = located()
+    picture = np.zeros((300, 300, 3), np.uint8)  # half the hand's pixels: scale 0.5
+    row = int(round(hand.point("LI4").xy[1] * 0.5))
+    picture[row, 37] = (255, 0, 0)
+    moved = apply_cues(picture, hand, 0.5, TOY)
+    assert np.allclose(moved.point("LI4").xy, (74.0, hand.point("LI4").xy[1]))
+    assert all(np.array_equal(a.xy, b.xy) for a, b in zip(hand.points, moved.points) if a.code != "LI4")
+    assert np.allclose(moved.refine("LI4", hand.point("LI4").xy), moved.point("LI4").xy)
+    assert np.array_equal(moved.refine("PC8", hand.point("PC8").xy), hand.point("PC8").xy)
+
+
+def test_no_cue_or_no_clear_picture_leaves_the_rules_points():
+    hand = located()
+    blank = np.zeros((600, 600, 3), np.uint8)
+    for cues in ((), TOY):
+        same = apply_cues(blank, hand, 1.0, cues)
+        assert all(np.array_equal(a.xy, b.xy) for a, b in zip(hand.points, same.points))
+
+
+class OneHand:
+    """A detector that always sees the synthetic hand."""
+
+    max_hands, last_source = 1, "test"
+
+    def detect(self, rgb, timestamp_ms):
+        return [DetectedHand(right_palm_landmarks(), np.zeros(21), "right", 0.95)]
+
+    def close(self):
+        pass
+
+
+def test_the_live_path_applies_the_cues(monkeypatch):
+    import locator.image_cues as image_cues
+
+    monkeypatch.setattr(image_cues.apply_cues, "__defaults__", (1.0, TOY))
+    frame = np.zeros((480, 640, 3), np.uint8)
+    hand = located()
+    frame[int(round(hand.point("LI4").xy[1])), 5] = (255, 0, 0)
+    result = LivePipeline(OneHand(), mirrored=False, smoothing=False).process(frame, 0)
+    assert result.hands[0].point("LI4").xy[0] == 5.0 and result.hands[0].refine is not None
+
+
+def test_cross_validation_scores_each_folds_rule_after_the_cue():
+    """A cue that finds the label exactly makes every held-out error zero, whatever the fold's rule."""
+    family, samples = FAMILIES["LI4"][0], []
+    rng = np.random.default_rng(3)
+    for number in range(6):
+        landmarks = right_palm_landmarks() + rng.normal(0, 5, (21, 2))
+        target = family.weights([0.3, 0.8]) @ landmarks + rng.normal(0, 6, 2)
+        samples.append(Sample(landmarks, hand_size(landmarks), f"person {number // 2}", {"LI4": target},
+                              refine=lambda code, xy, t=target: t))
+    procedure = lambda training: fitted_weights(family, training, "LI4")  # noqa: E731
+    assert np.allclose(leave_one_group_out(samples, "LI4", procedure), 0.0)
+    plain = [replace(s, refine=None) for s in samples]
+    assert np.all(leave_one_group_out(plain, "LI4", procedure) > 0)
+    # the least squares stay on the landmarks: the cue does not change the fitted rule
+    assert np.allclose(fitted_weights(family, samples, "LI4"), fitted_weights(family, plain, "LI4"))
+    assert np.all(errors(fitted_weights(family, plain, "LI4"), plain, "LI4") > 0)
+
+
+def test_refiner_is_the_identity_without_cues():
+    hand = located()
+    refine = refiner(np.zeros((10, 10, 3), np.uint8), hand, 2.0, ())
+    assert np.allclose(refine("EX-UE9-1", np.array([3.0, 4.0])), (3.0, 4.0))
