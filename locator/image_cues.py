@@ -12,15 +12,22 @@ code, the rule's point in the picture's pixels; it returns the point to show (``
 picture says nothing sure). The hand keeps a ``refine`` function (the cues on its picture), so that
 cross-validation (:mod:`locator.fitting`) applies the cues after each fold's own rule, as a user's photo
 gets them after the shipped rule.
+
+Which cue a point gets is the fit's choice, like its rule: :data:`CUE_OPTIONS` offers, per point, "none"
+and a few settings of a cue; ``python -m locator fit`` chooses among them by cross-validation by person
+and writes the choice into ``fitted_rules.json`` (``image_cue``), which :data:`CUES` reads.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Callable
 
 import numpy as np
 
+from . import web_margin
+from .catalogue import fitted_cue
 from .hands import LocatedHand
 
 
@@ -43,17 +50,25 @@ class ImageCue:
     move: Callable[[HandPicture, str, np.ndarray], np.ndarray]
 
 
-# The cues the locator applies, in order (a later cue sees the earlier ones' points).
-CUES: tuple[ImageCue, ...] = ()
+# Per point, what the fit may choose (None first: the rule's point as it is).
+CUE_OPTIONS: dict[str, tuple[ImageCue | None, ...]] = {
+    code: (None, *(ImageCue(settings.name, frozenset({code}), partial(web_margin.move_to_margin, settings=settings))
+                   for settings in web_margin.OPTIONS))
+    for code in web_margin.WEBS}
+# The cues the locator applies, in order (a later cue sees the earlier ones' points): the fit's choices.
+CUES: tuple[ImageCue, ...] = tuple(
+    next(option for option in options if option is not None and option.name == fitted_cue(code))
+    for code, options in CUE_OPTIONS.items() if fitted_cue(code))
 
 
 def refiner(picture: np.ndarray, hand: LocatedHand, scale: float = 1.0, cues: tuple[ImageCue, ...] = CUES
-            ) -> Callable[[str, np.ndarray], np.ndarray]:
-    """``refine(code, xy) -> xy`` in the hand's coordinates: the cues for ``code`` on ``picture``, whose
-    pixels are ``scale`` times the hand's (a photo's detection picture against its full-size frame)."""
+            ) -> Callable[..., np.ndarray]:
+    """``refine(code, xy, cues=cues) -> xy`` in the hand's coordinates: the cues for ``code`` on
+    ``picture``, whose pixels are ``scale`` times the hand's (a photo's detection picture against its
+    full-size frame); an evaluation may pass other cues (:data:`CUE_OPTIONS`) to score them."""
     view = HandPicture(picture, hand.landmarks * scale, hand.facing)
 
-    def refine(code: str, xy: np.ndarray) -> np.ndarray:
+    def refine(code: str, xy: np.ndarray, cues: tuple[ImageCue, ...] = cues) -> np.ndarray:
         moved = np.asarray(xy, dtype=float) * scale
         for cue in cues:
             if code in cue.codes:

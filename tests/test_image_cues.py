@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from locator.catalogue import FAMILIES
-from locator.fitting import Sample, errors, fitted_weights, leave_one_group_out
+from locator.fitting import Sample, choose_option, errors, fit_point, fitted_weights, leave_one_group_out
 from locator.geometry import hand_size
 from locator.hands import DetectedHand, locate_hand
 from locator.image_cues import ImageCue, apply_cues, refiner
@@ -75,22 +75,48 @@ def test_the_live_path_applies_the_cues(monkeypatch):
     assert result.hands[0].point("LI4").xy[0] == 5.0 and result.hands[0].refine is not None
 
 
-def test_cross_validation_scores_each_folds_rule_after_the_cue():
-    """A cue that finds the label exactly makes every held-out error zero, whatever the fold's rule."""
+def labelled_hands(people=12, per_person=2):
+    """Hands labelled near a known LI4 rule (label noise), with an option "exact" that finds the label and
+    an option "astray" that moves the point off by a fixed amount."""
     family, samples = FAMILIES["LI4"][0], []
     rng = np.random.default_rng(3)
-    for number in range(6):
+    moves = {"exact": lambda xy, target: target, "astray": lambda xy, target: xy + (40.0, 0.0)}
+    for number in range(people * per_person):
         landmarks = right_palm_landmarks() + rng.normal(0, 5, (21, 2))
         target = family.weights([0.3, 0.8]) @ landmarks + rng.normal(0, 6, 2)
-        samples.append(Sample(landmarks, hand_size(landmarks), f"person {number // 2}", {"LI4": target},
-                              refine=lambda code, xy, t=target: t))
+        samples.append(Sample(landmarks, hand_size(landmarks), f"person {number // per_person}", {"LI4": target},
+                              refine=lambda code, xy, option, t=target: moves[option](xy, t)))
+    return family, samples
+
+
+def test_cross_validation_scores_each_folds_rule_after_the_option_chosen_on_its_training_people():
+    family, samples = labelled_hands()
     procedure = lambda training: fitted_weights(family, training, "LI4")  # noqa: E731
-    assert np.allclose(leave_one_group_out(samples, "LI4", procedure), 0.0)
+    seen = []
+
+    def option_procedure(training):
+        seen.append({s.group for s in training})
+        return "exact"
+
+    assert np.allclose(leave_one_group_out(samples, "LI4", procedure, option_procedure), 0.0)
+    assert all(len(groups) == 11 for groups in seen) and len(seen) == 12
+    assert np.all(leave_one_group_out(samples, "LI4", procedure) > 0)   # no option: the rule's point
+    # the least squares stay on the landmarks: an option never changes the fitted rule
     plain = [replace(s, refine=None) for s in samples]
-    assert np.all(leave_one_group_out(plain, "LI4", procedure) > 0)
-    # the least squares stay on the landmarks: the cue does not change the fitted rule
     assert np.allclose(fitted_weights(family, samples, "LI4"), fitted_weights(family, plain, "LI4"))
-    assert np.all(errors(fitted_weights(family, plain, "LI4"), plain, "LI4") > 0)
+    assert np.allclose(errors(procedure(samples), samples, "LI4", "exact"), 0.0)
+
+
+def test_an_option_is_used_only_when_it_beats_the_rule_alone():
+    family, samples = labelled_hands()
+    assert choose_option((None, "exact"), family, samples, "LI4") == "exact"
+    assert choose_option((None, "astray"), family, samples, "LI4") is None
+    assert choose_option((None, "exact"), family, samples[:8], "LI4") is None   # 4 people: no comparison
+    plain = [replace(s, refine=None) for s in samples]
+    assert choose_option((None, "exact"), family, plain, "LI4") is None          # no picture seen
+    fitted = fit_point("LI4", (family,), samples, (None, "astray", "exact"))
+    assert fitted.option == "exact" and np.allclose(fitted.cross_validated, 0.0)
+    assert fit_point("LI4", (family,), samples).option is None
 
 
 def test_refiner_is_the_identity_without_cues():
