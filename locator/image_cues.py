@@ -43,22 +43,29 @@ class HandPicture:
 
 @dataclass(frozen=True)
 class ImageCue:
-    """A cue for the points ``codes``: ``move(hand, code, xy)`` gives the point to show (picture pixels)."""
+    """A cue for the points ``codes``: ``move(hand, code, xy)`` gives the point to show (picture pixels).
+    ``live``: whether the live path applies it too (a cue whose reading flickers from frame to frame on
+    video, as the bench's steadiness section shows, is for photos only)."""
 
     name: str
     codes: frozenset[str]
     move: Callable[[HandPicture, str, np.ndarray], np.ndarray]
+    live: bool = True
 
 
 # Per point, what the fit may choose (None first: the rule's point as it is).
 CUE_OPTIONS: dict[str, tuple[ImageCue | None, ...]] = {
-    code: (None, *(ImageCue(settings.name, frozenset({code}), partial(web_margin.move_to_margin, settings=settings))
-                   for settings in web_margin.OPTIONS))
+    code: (None, *(ImageCue(settings.name, frozenset({code}), partial(web_margin.move_to_margin, settings=settings),
+                            live=web_margin.LIVE) for settings in web_margin.OPTIONS))
     for code in web_margin.WEBS}
 # The cues the locator applies, in order (a later cue sees the earlier ones' points): the fit's choices.
 CUES: tuple[ImageCue, ...] = tuple(
     next(option for option in options if option is not None and option.name == fitted_cue(code))
     for code, options in CUE_OPTIONS.items() if fitted_cue(code))
+
+
+# The cues the live path applies (on every frame, after the rules).
+LIVE_CUES: tuple[ImageCue, ...] = tuple(cue for cue in CUES if cue.live)
 
 
 def refiner(picture: np.ndarray, hand: LocatedHand, scale: float = 1.0, cues: tuple[ImageCue, ...] = CUES

@@ -15,7 +15,7 @@ import numpy as np
 
 from .detector import Closeable, DetectorOptions, VideoDetector
 from .hands import DetectedHand, LocatedHand, locate_hand
-from .image_cues import apply_cues
+from .image_cues import LIVE_CUES, apply_cues
 from .overlay import LabelAnnotator, LegendAnnotator, PointAnnotator, SkeletonAnnotator
 from .smoothing import BETA, D_CUTOFF, MIN_CUTOFF, HandSmoother
 
@@ -98,8 +98,10 @@ class LivePipeline(Closeable):
                           self.detector.last_source)
 
     def locate(self, hand: DetectedHand, rgb: np.ndarray) -> LocatedHand:
-        """Decisions, rules and image cues for one hand of the frame ``rgb``."""
-        return apply_cues(rgb, locate_hand(hand, self.mirrored, frame_size=(rgb.shape[1], rgb.shape[0])))
+        """Decisions, rules and the image cues fit for video (:data:`~locator.image_cues.LIVE_CUES`) for
+        one hand of the frame ``rgb``."""
+        return apply_cues(rgb, locate_hand(hand, self.mirrored, frame_size=(rgb.shape[1], rgb.shape[0])),
+                          cues=LIVE_CUES)
 
     def draw(self, rgb: np.ndarray, result: LiveResult, **options) -> np.ndarray:
         """Same as the module's :func:`draw`."""

@@ -24,6 +24,7 @@ looking at all 40 development hands, so it is not cross-validated: see README, "
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
     from .image_cues import HandPicture
 
 WEBS = ("EX-UE9-1", "EX-UE9-2", "EX-UE9-3", "EX-UE9-4")
+# Photos only: on the bench's live video (a still hand of 130 pixels, sensor-like noise) the cue's
+# reading flickers, slowly, as the steady hand's landmarks drift by a pixel: the webs' marker spread went
+# from 0.15% to 2.2% of the hand size, and still 0.8% with the moves low-passed at 0.1 Hz (README).
+LIVE = False
 # For each finger web, its two fingers' knuckles (the next joint is index + 1).
 _FINGERS = {"EX-UE9-2": (L.INDEX_MCP, L.MIDDLE_MCP), "EX-UE9-3": (L.MIDDLE_MCP, L.RING_MCP),
             "EX-UE9-4": (L.RING_MCP, L.PINKY_MCP)}
@@ -89,6 +94,24 @@ def sample(picture: np.ndarray, points: np.ndarray) -> np.ndarray | None:
     return picture[ij[..., 1], ij[..., 0]]
 
 
+@lru_cache(maxsize=32)
+def _band(settings: MarginSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]:
+    """The band's positions along it (hand sizes), its sample offsets as (along, across) weights
+    ``(samples, lines, 2)``, which samples are the web's skin, and the skin's median rank(s)."""
+    t = np.linspace(-settings.reach, settings.reach, settings.samples)
+    s = np.linspace(-settings.half_width, settings.half_width, settings.lines)
+    offsets = np.stack(np.broadcast_arrays(t[:, None], s[None, :]), axis=-1)
+    skin = t < t[0] + settings.skin - 1e-9
+    count = int(skin.sum()) * settings.lines
+    return t, offsets, skin, ((count - 1) // 2, count // 2)
+
+
+def _median(values: np.ndarray, ranks: tuple[int, int]) -> np.ndarray:
+    """Per column, the median of ``values`` (the mean of its two middle ranks, one when the count is odd)."""
+    ordered = np.sort(values, axis=0)
+    return (ordered[ranks[0]] + ordered[ranks[1]]) / 2
+
+
 def difference_profile(view: "HandPicture", code: str, xy: np.ndarray, settings: MarginSettings
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Along the band through ``xy``: the positions (hand sizes from ``xy``, distal positive), how far
@@ -98,17 +121,16 @@ def difference_profile(view: "HandPicture", code: str, xy: np.ndarray, settings:
     if not size > 0:
         return None
     along = along_fingers(view.landmarks, code)
-    across = np.array([-along[1], along[0]])
-    t = np.linspace(-settings.reach, settings.reach, settings.samples)
-    s = np.linspace(-settings.half_width, settings.half_width, settings.lines)
-    rgb = sample(view.picture, xy + size * (t[:, None, None] * along + s[None, :, None] * across))
+    t, offsets, skin, ranks = _band(settings)
+    axes = size * np.array([along, [-along[1], along[0]]])   # (along, across) in pixels
+    rgb = sample(view.picture, xy + offsets @ axes)
     if rgb is None:
         return None
     colour = rgb.astype(float) @ _YCRCB.T   # (samples, lines, 3)
-    skin = colour[t < t[0] + settings.skin - 1e-9].reshape(-1, 3)
-    centre = np.median(skin, axis=0)
-    spread = np.maximum(1.4826 * np.median(np.abs(skin - centre), axis=0), settings.floor)
-    weighted = (colour - centre) / spread * (settings.brightness, 1.0, 1.0)
+    patch = colour[skin].reshape(-1, 3)
+    centre = _median(patch, ranks)
+    spread = np.maximum(1.4826 * _median(np.abs(patch - centre), ranks), settings.floor)
+    weighted = (colour - centre) * ((settings.brightness, 1.0, 1.0) / spread)
     difference = np.sqrt((weighted ** 2).sum(axis=-1)).max(axis=1)
     return t, difference, along
 

@@ -4,7 +4,6 @@ scores each fold's rule with them."""
 from dataclasses import replace
 
 import numpy as np
-import pytest
 
 from locator.catalogue import FAMILIES
 from locator.fitting import Sample, choose_option, errors, fit_point, fitted_weights, leave_one_group_out
@@ -15,7 +14,6 @@ from locator.live import LivePipeline
 
 from .synthetic import right_palm_landmarks
 
-pytestmark = pytest.mark.unit
 
 
 def toward_red(view, code, xy):
@@ -65,9 +63,9 @@ class OneHand:
 
 
 def test_the_live_path_applies_the_cues(monkeypatch):
-    import locator.image_cues as image_cues
+    import locator.live as live
 
-    monkeypatch.setattr(image_cues.apply_cues, "__defaults__", (1.0, TOY))
+    monkeypatch.setattr(live, "LIVE_CUES", TOY)
     frame = np.zeros((480, 640, 3), np.uint8)
     hand = located()
     frame[int(round(hand.point("LI4").xy[1])), 5] = (255, 0, 0)
@@ -123,3 +121,15 @@ def test_refiner_is_the_identity_without_cues():
     hand = located()
     refine = refiner(np.zeros((10, 10, 3), np.uint8), hand, 2.0, ())
     assert np.allclose(refine("EX-UE9-1", np.array([3.0, 4.0])), (3.0, 4.0))
+
+
+
+def test_the_live_path_applies_only_the_cues_fit_for_video(monkeypatch):
+    import locator.live as live
+
+    photo_only = (ImageCue("toy", frozenset({"LI4"}), toward_red, live=False),)
+    monkeypatch.setattr(live, "LIVE_CUES", tuple(cue for cue in photo_only if cue.live))
+    frame = np.zeros((480, 640, 3), np.uint8)
+    frame[int(round(located().point("LI4").xy[1])), 5] = (255, 0, 0)
+    result = LivePipeline(OneHand(), mirrored=False, smoothing=False).process(frame, 0)
+    assert np.array_equal(result.hands[0].point("LI4").xy, located().point("LI4").xy)

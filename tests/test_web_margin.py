@@ -9,7 +9,6 @@ from locator.web_margin import OPTIONS, along_fingers, move_to_margin
 
 from .synthetic import right_palm_landmarks
 
-pytestmark = pytest.mark.unit
 
 LIGHT, DARK = (225, 172, 150), (72, 46, 34)
 WALL, NIGHT = (205, 205, 200), (20, 22, 25)
