@@ -21,6 +21,7 @@ import numpy as np
 
 from .detector import DetectorOptions, add_model_option
 from .errors import UserError
+from .outputs import check_output_file, write_output
 from .synthetic_video import HAND_PX, HandVideo, pick_source
 
 IMAGES_ENV = "LOCATOR_SAMPLES_DIR"  # the page's sample folder serves as the default photo folder
@@ -41,7 +42,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--size", default="640x480", metavar="WxH", help="frame size (default 640x480)")
     parser.add_argument("--images", type=Path, default=None, metavar="DIR",
                         help=f"folder of hand photos (default: ${IMAGES_ENV})")
-    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON to FILE")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
     parser.add_argument("--long", type=float, default=0.0, metavar="MINUTES",
                         help="then run the live path this many minutes and print memory at intervals")
     add_model_option(parser)
@@ -323,6 +325,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"no photo folder: give --images DIR (hand photos, e.g. the sample set) or set {IMAGES_ENV}")
     if not images.is_dir():
         raise UserError(f"image folder not found: {images}")
+    if args.json:
+        check_output_file(args.json, "--json", args.overwrite)
     model = resolve_model_path(args.model)
     out = lambda text="": print(text, flush=True)  # noqa: E731
 
@@ -375,10 +379,7 @@ def run(args: argparse.Namespace) -> int:
         figures["peak_memory_mb"] = round(peak_mb(), 1)
     print_table(figures, out)
     if args.json:
-        try:
-            Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
-        except OSError as error:
-            raise UserError(f"cannot write {args.json}: {error.strerror or error}") from None
+        write_output(args.json, (json.dumps(figures, indent=2) + "\n").encode(), "--json")
     return 0
 
 

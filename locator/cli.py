@@ -19,7 +19,7 @@ from . import bench, samples
 from .detector import MODEL_ENV, PHOTO_MAX_HANDS, DetectorOptions, add_model_option
 from .errors import ImageError, ModelError, OutputError, UserError
 from .images import IMAGE_SUFFIXES, find_images
-from .outputs import atomic_output, write_atomically
+from .outputs import atomic_output, check_output_file, check_output_folder, write_atomically, write_output
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ start-up chatter off the terminal
 
@@ -140,6 +140,7 @@ def _plan_outputs(jobs: list[tuple[Path, Path]], out: Path, overwrite: bool) -> 
     """Where each annotated image goes: never onto an input, never over a file unless --overwrite."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out}: exists and is not a folder")
+    check_output_folder(out, "--out")
     inputs = {path.resolve() for path, _ in jobs if path.exists()}
     planned: list[Path] = []
     for _, relative in jobs:
@@ -161,10 +162,7 @@ def _check_json_target(target: str | None, overwrite: bool) -> Path | str | None
     if target is None or target == "-":
         return target
     path = Path(target)
-    if path.exists() and not overwrite:
-        raise OutputError(f"--json {path}: already exists (use --overwrite to replace it)")
-    if path.is_dir():
-        raise OutputError(f"--json {path}: is a folder")
+    check_output_file(path, "--json", overwrite)
     return path
 
 
@@ -206,6 +204,7 @@ def _register_evaluate(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--negatives", default="nohand_*", metavar="GLOB",
                         help="photos in DIR that show no hand (default: nohand_*)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
     parser.add_argument("--by", metavar="COLUMN", help="CSV labels: also give the figures per value of COLUMN")
     parser.add_argument("--mirrored", action="store_true",
                         help="CSV labels: locate in the mirror image of every photo, told it is mirrored "
@@ -251,6 +250,8 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     if not photo_labels and (args.by or args.mirrored):
         raise UserError("--by and --mirrored need whole-photo labels (a .csv file)")
     labels = _labels_and_images(args, photo_labels)
+    if args.json:
+        check_output_file(args.json, "--json", args.overwrite)
     with HandDetector(photo_options(args.model)) as detector:
         if photo_labels:
             report = evaluate_photos(labels, args.images, _photo_locator(detector, args.mirrored), args.by)
@@ -259,7 +260,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
                               sorted(args.images.glob(args.negatives)))
     print(report.format())
     if args.json:
-        write_atomically(args.json, (json.dumps(report.to_json(), indent=1) + "\n").encode())
+        write_output(args.json, (json.dumps(report.to_json(), indent=1) + "\n").encode(), "--json")
     return 0
 
 
@@ -285,6 +286,8 @@ def _run_fit(args: argparse.Namespace) -> int:
     from .fitting import same_constants
 
     labels = _labels_and_images(args)
+    if args.write:
+        check_output_file(FITTED_RULES, "--write", overwrite=True)
     with HandDetector(photo_options(args.model)) as detector:
         fitted = fit_rules(labels, args.images, _photo_locator(detector),
                            " + ".join(path.name for path in args.labels))
@@ -294,7 +297,7 @@ def _run_fit(args: argparse.Namespace) -> int:
         print(f"{code}: {point['family']}: {terms}; 80% ring {point['radius']:.3f};"
               f" cross-validated PCK@0.10 {cv['pck@0.10']:.2f}, median {cv['median']:.3f} (n {cv['n']})")
     if args.write:
-        write_atomically(FITTED_RULES, (json.dumps(fitted, indent=1, ensure_ascii=False) + "\n").encode())
+        write_output(FITTED_RULES, (json.dumps(fitted, indent=1, ensure_ascii=False) + "\n").encode(), "--write")
         print(f"written to {FITTED_RULES}")
         return 0
     same = FITTED_RULES.exists() and same_constants(json.loads(FITTED_RULES.read_text())["points"],

@@ -126,6 +126,8 @@ def shipped_model() -> Path:
 def resolve_model_path(model: str | os.PathLike | None = None) -> Path:
     """The model to use: the given path, else ``$LOCATOR_MODEL``, else the shipped one."""
     path = Path(model or os.environ.get(MODEL_ENV) or shipped_model()).expanduser()
+    if path.is_dir():
+        raise ModelError(f"hand model {path}: is a folder, not a .task file")
     if not path.is_file():
         raise ModelError(f"hand model not found: {path}")
     return path

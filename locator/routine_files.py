@@ -65,6 +65,8 @@ def load_routine(path: Path) -> RoutineFile:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RoutineFileError(f"{path}: no such routine file") from None
+    except IsADirectoryError:
+        raise RoutineFileError(f"{path}: is a folder, not a routine file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise RoutineFileError(f"{path}: cannot read ({error})") from None
     return parse_routine(text, str(path))

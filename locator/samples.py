@@ -21,7 +21,7 @@ from typing import Callable
 from tqdm import tqdm
 
 from locator.errors import UserError
-from locator.outputs import write_atomically
+from locator.outputs import check_output_folder, write_atomically
 
 DEFAULT_MANIFEST = Path(str(resources.files("locator.sample_set") / "manifest.tsv"))  # shipped in the package
 DEST_ENV = "LOCATOR_SAMPLES_DIR"      # the page's sample folder: where `samples` puts the photos
@@ -129,6 +129,7 @@ def fetch(
         raise UserError(f"no mirror folder (pass --from DIR or set {MIRROR_ENV}) and downloading not allowed (--download)")
     if dest.exists() and not dest.is_dir():
         raise UserError(f"destination is not a folder: {dest}")
+    check_output_folder(dest, "--to")
     dest.mkdir(parents=True, exist_ok=True)
 
     report = FetchReport(dest=dest)

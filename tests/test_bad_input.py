@@ -205,3 +205,57 @@ def test_bad_label_files_name_the_entry_and_the_problem(tmp_path, shared_hands, 
         code = main(["evaluate", "--labels", str(path), "--images", str(shared_hands / "images")])
         err = capsys.readouterr().err
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1, (name, err)
+
+
+def test_outputs_that_cannot_be_written_are_refused_before_any_work(tmp_path, shared_hands, hand_photo, capsys):
+    """A path through a file is one line and exit 2 before the model loads, for every command that
+    writes: no traceback at the end of a long run, no batch of per-photo failures."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("the user's")
+    labels = shared_hands / "acupoints-dev.json"
+    commands = {
+        "locate --out": ["locate", str(hand_photo), "--out", str(a_file / "out")],
+        "locate --json": ["locate", str(hand_photo), "--json", str(a_file / "points.jsonl")],
+        "evaluate --json": ["evaluate", "--labels", str(labels), "--images", str(shared_hands / "images"),
+                            "--json", str(a_file / "report.json")],
+        "bench --json": ["bench", "--images", str(shared_hands / "images"), "--frames", "30",
+                         "--json", str(a_file / "bench.json")],
+        "samples --to": ["samples", "--to", str(a_file / "photos"), "--from", str(shared_hands / "images")],
+    }
+    for name, argv in commands.items():
+        assert main(argv) == 2, name
+        out, err = capsys.readouterr()
+        assert err.strip().splitlines() == [err.strip()] and f"{a_file} is not a folder" in err, (name, err)
+        assert a_file.read_text() == "the user's"
+
+
+def test_evaluate_and_bench_keep_an_existing_json_file_unless_overwrite(tmp_path, shared_hands, capsys):
+    earlier = tmp_path / "figures.json"
+    earlier.write_text('{"kept": true}\n')
+    images = str(shared_hands / "images")
+    for argv in (["evaluate", "--labels", str(shared_hands / "acupoints-dev.json"), "--images", images],
+                 ["bench", "--images", images, "--frames", "30"]):
+        assert main([*argv, "--json", str(earlier)]) == 2, argv
+        assert "already exists (use --overwrite to replace it)" in capsys.readouterr().err
+        assert earlier.read_text() == '{"kept": true}\n'
+
+
+def test_a_folder_given_for_a_file_is_named_as_a_folder(tmp_path, hand_photo, capsys):
+    folder = tmp_path / "my-routine.toml"
+    folder.mkdir()
+    assert main(["routine", str(folder)]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == f"locator: error: {folder}: is a folder, not a routine file"
+    assert main(["locate", str(hand_photo), "--model", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (f"locator: error: hand model {tmp_path}: is a folder, not a .task "
+                                               f"file (give --model PATH or set LOCATOR_MODEL)")
+
+
+def test_fit_write_where_the_constants_cannot_go_is_refused_before_fitting(tmp_path, shared_hands, monkeypatch,
+                                                                            capsys):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    monkeypatch.setattr("locator.catalogue.FITTED_RULES", a_file / "fitted_rules.json")
+    assert main(["fit", "--labels", str(shared_hands / "acupoints-dev.json"),
+                 "--images", str(shared_hands / "images"), "--write"]) == 2
+    assert capsys.readouterr().err.strip() == (f"locator: error: --write {a_file / 'fitted_rules.json'}: "
+                                               f"{a_file} is not a folder")
