@@ -105,9 +105,10 @@ class LocatedHand:
     facing_score: float
     landmarks: np.ndarray
     points: tuple[LocatedPoint, ...]
-    # The image cues on the picture the hand was found in, ``refine(code, xy) -> xy`` (None: no picture
-    # seen): cross-validation re-applies them after each fold's rule (:mod:`locator.image_cues`).
-    refine: Callable[[str, np.ndarray], np.ndarray] | None = field(default=None, repr=False, compare=False)
+    # The image cues on the picture the hand was found in, ``refine(code, xy[, cues]) -> xy`` (None: no
+    # picture seen): cross-validation re-applies them, or other cues, after each fold's rule
+    # (:mod:`locator.image_cues`).
+    refine: Callable[..., np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def sure(self) -> bool:

@@ -62,8 +62,6 @@ CUE_OPTIONS: dict[str, tuple[ImageCue | None, ...]] = {
 CUES: tuple[ImageCue, ...] = tuple(
     next(option for option in options if option is not None and option.name == fitted_cue(code))
     for code, options in CUE_OPTIONS.items() if fitted_cue(code))
-
-
 # The cues the live path applies (on every frame, after the rules).
 LIVE_CUES: tuple[ImageCue, ...] = tuple(cue for cue in CUES if cue.live)
 
