@@ -100,8 +100,8 @@ class LivePipeline(Closeable):
     def locate(self, hand: DetectedHand, rgb: np.ndarray) -> LocatedHand:
         """Decisions, rules and the image cues fit for video (:data:`~locator.image_cues.LIVE_CUES`) for
         one hand of the frame ``rgb``."""
-        return apply_cues(rgb, locate_hand(hand, self.mirrored, frame_size=(rgb.shape[1], rgb.shape[0])),
-                          cues=LIVE_CUES)
+        located = locate_hand(hand, self.mirrored, frame_size=(rgb.shape[1], rgb.shape[0]))
+        return apply_cues(rgb, located, cues=LIVE_CUES) if LIVE_CUES else located
 
     def draw(self, rgb: np.ndarray, result: LiveResult, **options) -> np.ndarray:
         """Same as the module's :func:`draw`."""
