@@ -11,7 +11,7 @@ the frames with the labelled hand and face.
 
 from __future__ import annotations
 
-import sys
+import argparse
 from pathlib import Path
 
 from locator.detector import DetectorOptions, Landmarker, VideoHandDetector
@@ -56,4 +56,10 @@ def main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/hands11k"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, nargs="?", default=Path("../shared/hands11k"),
+                        help="the 11K Hands folder (labels.csv and images/); default ../shared/hands11k")
+    folder = parser.parse_args().folder
+    if not (folder / "labels.csv").is_file():
+        parser.error(f"{folder}: no labels.csv there (the 11K Hands folder has labels.csv and images/)")
+    main(folder)
