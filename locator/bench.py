@@ -130,9 +130,8 @@ def measure_live(pipeline, make_frame, count: int) -> dict:
 
 
 def own_work_warm(pipeline, frame: np.ndarray, repeats: int = 200) -> float:
-    """Milliseconds of smoothing + decision/rules + overlay repeated back to back on one frame's hands
-    (warm caches): what our own code costs without MediaPipe's inference evicting it between frames."""
-    from .hands import locate_hand
+    """Milliseconds of smoothing + decision/rules/image cues + overlay repeated back to back on one frame's
+    hands (warm caches): what our own code costs without MediaPipe's inference evicting it between frames."""
     from .live import draw
 
     result = pipeline.process(frame, pipeline.last_timestamp_ms + 1000)
@@ -141,7 +140,7 @@ def own_work_warm(pipeline, frame: np.ndarray, repeats: int = 200) -> float:
     for k in range(repeats):
         start = time.perf_counter()
         steady = pipeline.smoother(result.raw, (result.timestamp_ms + k) / 1000)
-        result.hands = [locate_hand(hand, pipeline.mirrored) for hand in steady]
+        result.hands = [pipeline.locate(hand, frame) for hand in steady]
         draw(canvas, result)
         times.append((time.perf_counter() - start) * 1e3)
     return _median(times[10:])
@@ -187,8 +186,6 @@ def agreement(pipeline_model, make_frame, count: int, reference: list) -> dict:
 def steadiness(model, video: HandVideo, params: dict | None = None) -> dict:
     """Spread of each marker on a still hand with sensor noise, raw and smoothed (in % of hand size),
     and the lag in frames of the smoothed markers behind a hand moving at a steady speed."""
-    from .hands import locate_hand
-
     params = params or {}
     rng = np.random.default_rng(11)
     still = video.still().astype(np.float32)
@@ -199,7 +196,7 @@ def steadiness(model, video: HandVideo, params: dict | None = None) -> dict:
             result = pipeline.process(noisy, int(k * FRAME_MS))
             if len(result.hands) != 1 or k < WARM_UP:
                 continue
-            raw = locate_hand(result.raw[0], pipeline.mirrored)
+            raw = pipeline.locate(result.raw[0], noisy)
             raw_pts.append([p.xy for p in raw.points])
             smooth_pts.append([p.xy for p in result.hands[0].points])
             sizes.append(raw.size)
@@ -233,14 +230,13 @@ def steadiness(model, video: HandVideo, params: dict | None = None) -> dict:
 
 def _lag(pipeline, video: HandVideo, speed: float, start_ms: float) -> tuple[float, float]:
     """Frames by which the smoothed markers trail the raw ones on a hand sliding at ``speed`` px/frame."""
-    from .hands import locate_hand
-
     gaps = []
     n = int((0.8 * video.width) / speed)
     for k in range(n):
-        result = pipeline.process(video.sliding(k, speed), int(start_ms + k * FRAME_MS))
+        frame = video.sliding(k, speed)
+        result = pipeline.process(frame, int(start_ms + k * FRAME_MS))
         if len(result.hands) == 1 and k >= WARM_UP:
-            raw = locate_hand(result.raw[0], pipeline.mirrored)
+            raw = pipeline.locate(result.raw[0], frame)
             gaps.append(np.mean([r.xy[0] - s.xy[0] for r, s in zip(raw.points, result.hands[0].points)]))
     lag = float(np.median(gaps)) / speed if len(gaps) > 5 else float("nan")
     return lag, start_ms + (n + 30) * FRAME_MS

@@ -277,6 +277,11 @@ def fitted(code: str) -> dict:
     return {"rule": FittedRule(family.weights(coefficients)), "radius": entry["radius"]}
 
 
+def fitted_cue(code: str) -> str | None:
+    """The name of the image cue the fit chose for ``code`` (:mod:`locator.image_cues`), or None."""
+    return _FITTED.get(code, {}).get("image_cue")
+
+
 def geometric(combination: Combination) -> dict:
     """The catalogue fields of a point placed by geometry alone (a fingertip, a joint): no labels, no fit,
     no ring beyond the marker."""

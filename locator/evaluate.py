@@ -24,6 +24,7 @@ from .errors import LabelsError
 from .fitting import PCK_THRESHOLDS, Sample, cross_validatable, fit_point, ring_radius, summarise, to_json
 from .geometry import Landmark
 from .hands import LocatedHand, unplaceable_points
+from .image_cues import CUE_OPTIONS
 from .matching import gap, pair_nearest
 
 # A labelled hand and a found hand are the same hand if wrist and middle knuckle are this close (mean,
@@ -225,13 +226,15 @@ def labelled_hands(labels: list[dict], images_dir: Path, locate: Callable[[Path]
 
 
 def sample(group: str, label: dict, hand: LocatedHand) -> Sample:
-    """A labelled hand as the fit sees it: the detector's landmarks and the marked acupoints, and which of
-    them the hand's own shape withholds (a marked point was in the picture, whatever a rule says)."""
+    """A labelled hand as the fit sees it: the detector's landmarks and the marked acupoints, which of
+    them the hand's own shape withholds (a marked point was in the picture, whatever a rule says), and
+    the image cues on its picture (scored after each fold's rule, as a user's photo gets them)."""
     targets = {code: np.asarray(xy, dtype=float) for code, xy in label["points"].items()
                if code not in REFERENCES}
     doubts = unplaceable_points(hand.landmarks)
+    refine = None if hand.refine is None else lambda code, xy, cue: hand.refine(code, xy, (cue,))
     return Sample(hand.landmarks, label["scale"], group, targets,
-                  frozenset(code for code in targets if doubts.get(code, doubts.get(None))))
+                  frozenset(code for code in targets if doubts.get(code, doubts.get(None))), refine)
 
 
 def evaluate(labels: list[dict], images_dir: Path, locate: Callable[[Path], list[LocatedHand]],
@@ -255,7 +258,7 @@ def evaluate(labels: list[dict], images_dir: Path, locate: Callable[[Path], list
             report.placeable.setdefault(code, []).append(point.placeable)
     for code in FAMILIES:
         if cross_validatable(code, samples):
-            fitted = fit_point(code, FAMILIES[code], samples)
+            fitted = fit_point(code, FAMILIES[code], samples, CUE_OPTIONS.get(code, (None,)))
             report.cross_validated[code] = list(fitted.cross_validated)
             report.radius[code] = ring_radius(fitted)
     for path in negatives:
@@ -271,11 +274,13 @@ def fit_rules(labels: list[dict], images_dir: Path, locate: Callable[[Path], lis
     of ``fitted_rules.json`` (what the catalogue reads, and the figures behind it)."""
     samples = [sample(group, label, hand) for _, group, label, hand in labelled_hands(labels, images_dir, locate)
                if hand is not None]
-    points = {code: to_json(fit_point(code, families, samples)) for code, families in FAMILIES.items()
+    points = {code: to_json(fit_point(code, families, samples, CUE_OPTIONS.get(code, (None,))))
+              for code, families in FAMILIES.items()
               if cross_validatable(code, samples)}
     return {"note": f"Written by `python -m locator fit` from {labels_name}; do not edit by hand. Per point: "
-                    "the chosen rule family and its coefficients (see catalogue.py), the radius in hand "
-                    "sizes holding 80% of the labels under cross-validation by person, and the figures.",
+                    "the chosen rule family and its coefficients (see catalogue.py), the image cue chosen "
+                    "to show it by (image_cues.py; none when absent), the radius in hand sizes holding 80% "
+                    "of the labels under cross-validation by person, and the figures.",
             "points": points}
 
 

@@ -68,6 +68,16 @@ class Sample:
     group: str
     targets: Mapping[str, np.ndarray]
     withheld: frozenset[str] = frozenset()
+    # ``refine(code, xy, option) -> xy``: the rule's point moved by an *option* (an image cue, see
+    # locator.image_cues) on the hand's picture; None when no picture was seen. Options are scored and
+    # chosen after the rule, never in its least squares, which stay on the landmarks.
+    refine: Callable[[str, np.ndarray, object], np.ndarray] | None = None
+
+    def shown(self, weights: np.ndarray, code: str, option: object = None) -> np.ndarray:
+        """Where the locator shows ``code`` on this hand under the rule ``weights`` and ``option`` (None:
+        the rule's point as it is)."""
+        xy = weights @ self.landmarks
+        return xy if option is None or self.refine is None else self.refine(code, xy, option)
 
 
 def fit(family: Family, samples: Sequence[Sample], code: str) -> np.ndarray:
@@ -85,20 +95,26 @@ def fit(family: Family, samples: Sequence[Sample], code: str) -> np.ndarray:
     return coefficients
 
 
-def errors(weights: np.ndarray, samples: Sequence[Sample], code: str) -> np.ndarray:
-    """Distance from each sample's label to the rule's point, in hand sizes."""
-    return np.array([np.linalg.norm(weights @ s.landmarks - s.targets[code]) / s.scale for s in samples])
+def errors(weights: np.ndarray, samples: Sequence[Sample], code: str, option: object = None) -> np.ndarray:
+    """Distance from each sample's label to the point shown (the rule's, moved by ``option``), in hand
+    sizes."""
+    return np.array([np.linalg.norm(s.shown(weights, code, option) - s.targets[code]) / s.scale
+                     for s in samples])
 
 
 def leave_one_group_out(samples: Sequence[Sample], code: str,
-                        procedure: Callable[[Sequence[Sample]], np.ndarray]) -> np.ndarray:
-    """Each sample's error under the rule weights ``procedure`` makes from the other groups' samples."""
+                        procedure: Callable[[Sequence[Sample]], np.ndarray],
+                        option_procedure: Callable[[Sequence[Sample]], object] | None = None) -> np.ndarray:
+    """Each sample's error under the rule weights ``procedure`` makes from the other groups' samples (and
+    the option ``option_procedure`` chooses on them)."""
     result = np.empty(len(samples))
     groups = np.array([s.group for s in samples])
     for group in sorted(set(groups)):
         inside = groups == group
         training = [s for s, held in zip(samples, inside) if not held]
-        result[inside] = errors(procedure(training), [s for s, held in zip(samples, inside) if held], code)
+        option = option_procedure(training) if option_procedure else None
+        result[inside] = errors(procedure(training), [s for s, held in zip(samples, inside) if held], code,
+                                option)
     return result
 
 
@@ -122,10 +138,38 @@ def choose(families: Sequence[Family], samples: Sequence[Sample], code: str) -> 
     placed = np.array([code not in s.withheld for s in samples])
     held_out = [leave_one_group_out(samples, code, lambda t, f=family: fitted_weights(f, t, code))[placed]
                 for family in families]
+    return families[one_standard_error(held_out)]
+
+
+def one_standard_error(held_out: Sequence[np.ndarray]) -> int:
+    """The first candidate (candidates are listed simplest first) whose mean error is within one standard
+    error of the best one's: a richer candidate must beat the noise of the comparison."""
     means = [float(np.mean(errors)) for errors in held_out]
     best = int(np.argmin(means))
     limit = means[best] + float(np.std(held_out[best]) / np.sqrt(len(held_out[best])))
-    return next(family for family, mean in zip(families, means) if mean <= limit)
+    return next(number for number, mean in enumerate(means) if mean <= limit)
+
+
+def choose_option(options: Sequence[object], family: Family, samples: Sequence[Sample], code: str) -> object:
+    """How to show the point after ``family``'s rule: among ``options`` (the first is None, the rule's
+    point as it is; then image cues), the first whose mean leave-one-group-out error on the hands where
+    the point is placed (the family refitted without each group, then the option) is within one
+    standard error of the best option's (a cue must beat the noise of the comparison to be used). With
+    fewer than MIN_GROUPS_TO_CHOOSE groups, or no picture seen, the rule alone."""
+    if (len(options) < 2 or len({s.group for s in samples}) < MIN_GROUPS_TO_CHOOSE
+            or any(s.refine is None for s in samples)):
+        return options[0]
+    placed = [s for s in samples if code not in s.withheld]
+    groups = np.array([s.group for s in placed])
+    folds = [(groups == group, fitted_weights(family, [s for s in placed if s.group != group], code))
+             for group in sorted(set(groups))]
+    held_out = []
+    for option in options:
+        result = np.empty(len(placed))
+        for inside, weights in folds:
+            result[inside] = errors(weights, [s for s, held in zip(placed, inside) if held], code, option)
+        held_out.append(result)
+    return options[one_standard_error(held_out)]
 
 
 @dataclass(frozen=True)
@@ -138,6 +182,7 @@ class FittedPoint:
     in_sample: np.ndarray         # errors of the final rule on every labelled hand
     cross_validated: np.ndarray   # each hand's error under the whole procedure run without its group
     placed: np.ndarray            # whether the point is placed on each hand (not withheld)
+    option: object = None         # how the point is shown after the rule (an image cue), None: as it is
 
     @property
     def weights(self) -> np.ndarray:
@@ -149,16 +194,20 @@ def cross_validatable(code: str, samples: Sequence[Sample]) -> bool:
     return len({s.group for s in samples if code in s.targets and code not in s.withheld}) >= 2
 
 
-def fit_point(code: str, families: Sequence[Family], samples: Sequence[Sample]) -> FittedPoint:
-    """Choose and fit a family for ``code`` on all samples that mark it; cross-validate the whole procedure
-    (in each fold the family is chosen and fitted on the training groups only)."""
+def fit_point(code: str, families: Sequence[Family], samples: Sequence[Sample],
+              options: Sequence[object] = (None,)) -> FittedPoint:
+    """Choose and fit a family for ``code`` on all samples that mark it, then choose among ``options`` how
+    to show its point (:func:`choose_option`); cross-validate the whole procedure (in each fold the
+    family, its fit and the option are chosen on the training groups only)."""
     labelled = [s for s in samples if code in s.targets]
     family = choose(families, labelled, code)
     coefficients = fit(family, labelled, code)
+    option = choose_option(options, family, labelled, code)
     held_out = leave_one_group_out(
-        labelled, code, lambda training: fitted_weights(choose(families, training, code), training, code))
-    return FittedPoint(code, family, coefficients, errors(family.weights(coefficients), labelled, code),
-                       held_out, np.array([code not in s.withheld for s in labelled]))
+        labelled, code, lambda training: fitted_weights(choose(families, training, code), training, code),
+        lambda training: choose_option(options, choose(families, training, code), training, code))
+    return FittedPoint(code, family, coefficients, errors(family.weights(coefficients), labelled, code, option),
+                       held_out, np.array([code not in s.withheld for s in labelled]), option)
 
 
 PCK_THRESHOLDS = (0.05, 0.10, 0.20)
@@ -185,6 +234,7 @@ def to_json(point: FittedPoint) -> dict:
     """What the catalogue reads (family, coefficients, radius) and the figures behind them."""
     return {"family": point.family.name,
             "coefficients": {t.name: round(float(c), 4) for t, c in zip(point.family.terms, point.coefficients)},
+            **({"image_cue": point.option.name} if point.option is not None else {}),
             "radius": ring_radius(point),
             "in_sample": summarise(point.in_sample), "cross_validated": summarise(point.cross_validated),
             "cross_validated_placed": summarise(point.cross_validated[point.placed])}
@@ -195,7 +245,8 @@ def same_constants(shipped: Mapping[str, dict], fitted: Mapping[str, dict], tole
     family per point, coefficients and radii within ``tolerance`` (the detector's floating-point noise
     on another machine may move the last digits; the figures behind them are not compared)."""
     def close(a: dict, b: dict) -> bool:
-        return (a["family"] == b["family"] and a["coefficients"].keys() == b["coefficients"].keys()
+        return (a["family"] == b["family"] and a.get("image_cue") == b.get("image_cue")
+                and a["coefficients"].keys() == b["coefficients"].keys()
                 and all(abs(a["coefficients"][k] - b["coefficients"][k]) <= tolerance for k in a["coefficients"])
                 and abs(a["radius"] - b["radius"]) <= tolerance)
 

@@ -7,9 +7,9 @@ No I/O, no UI, no MediaPipe: the detector adapter produces :class:`DetectedHand`
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Literal
+from typing import Callable, Literal
 
 import numpy as np
 
@@ -105,6 +105,10 @@ class LocatedHand:
     facing_score: float
     landmarks: np.ndarray
     points: tuple[LocatedPoint, ...]
+    # The image cues on the picture the hand was found in, ``refine(code, xy[, cues]) -> xy`` (None: no
+    # picture seen): cross-validation re-applies them, or other cues, after each fold's rule
+    # (:mod:`locator.image_cues`).
+    refine: Callable[..., np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def sure(self) -> bool:

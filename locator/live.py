@@ -15,6 +15,7 @@ import numpy as np
 
 from .detector import Closeable, DetectorOptions, VideoDetector
 from .hands import DetectedHand, LocatedHand, locate_hand
+from .image_cues import LIVE_CUES, apply_cues
 from .overlay import LabelAnnotator, LegendAnnotator, PointAnnotator, SkeletonAnnotator
 from .smoothing import BETA, D_CUTOFF, MIN_CUTOFF, HandSmoother
 
@@ -25,8 +26,8 @@ class LiveResult:
 
     ``hands``: smoothed located hands (pixel coordinates of the frame), at most ``max_hands``.
     ``raw``: the detector's hands before smoothing, same order.
-    ``timings``: milliseconds per stage: ``detect``, ``smooth``, ``locate`` (decision + rules), and
-    ``overlay`` once :func:`draw` has drawn the result.
+    ``timings``: milliseconds per stage: ``detect``, ``smooth``, ``locate`` (decision, rules and image
+    cues), and ``overlay`` once :func:`draw` has drawn the result.
     ``detector``: what the detector ran on this frame (MediaPipe's: ``"tracker"``, ``"searcher"``...).
     """
 
@@ -90,11 +91,17 @@ class LivePipeline(Closeable):
         t1 = clock()
         steady = self.smoother(raw, timestamp_ms / 1000.0) if self.smoothing else raw
         t2 = clock()
-        hands = [locate_hand(hand, self.mirrored, frame_size=(rgb.shape[1], rgb.shape[0])) for hand in steady]
+        hands = [self.locate(hand, rgb) for hand in steady]
         t3 = clock()
         return LiveResult(hands, raw, timestamp_ms, (rgb.shape[1], rgb.shape[0]),
                           {"detect": (t1 - t0) * 1e3, "smooth": (t2 - t1) * 1e3, "locate": (t3 - t2) * 1e3},
                           self.detector.last_source)
+
+    def locate(self, hand: DetectedHand, rgb: np.ndarray) -> LocatedHand:
+        """Decisions, rules and the image cues fit for video (:data:`~locator.image_cues.LIVE_CUES`) for
+        one hand of the frame ``rgb``."""
+        located = locate_hand(hand, self.mirrored, frame_size=(rgb.shape[1], rgb.shape[0]))
+        return apply_cues(rgb, located, cues=LIVE_CUES) if LIVE_CUES else located
 
     def draw(self, rgb: np.ndarray, result: LiveResult, **options) -> np.ndarray:
         """Same as the module's :func:`draw`."""

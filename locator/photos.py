@@ -11,6 +11,7 @@ from PIL import Image
 from .detector import PhotoDetector
 from .errors import UserError
 from .hands import LocatedHand, locate_hand
+from .image_cues import apply_cues
 from .images import WORKING_SIDE, Photo, fitted_size, read_photo
 
 # Photos are shrunk to at most this many pixels on the longer side before detection: MediaPipe works on
@@ -59,10 +60,12 @@ def larger_picture(source: Path | bytes, photo: Photo, side: int = WORKING_SIDE)
 
 
 def locate_in_photo(photo: Photo, detector: PhotoDetector, mirrored: bool = False) -> list[LocatedHand]:
-    """Detect on a shrunk copy, then place everything in the full-size frame of the photo."""
+    """Detect on a shrunk copy, then place everything in the full-size frame of the photo; the image cues
+    look at ``photo``'s own pixels (the picture the detector is given, or the one it is shrunk from)."""
     small = detection_picture(photo)
     to_full = photo.full_size[0] / small.shape[1]
-    return [locate_hand(hand.scaled(to_full), mirrored, frame_size=photo.full_size)
+    return [apply_cues(photo.rgb, locate_hand(hand.scaled(to_full), mirrored, frame_size=photo.full_size),
+                       1.0 / photo.scale)
             for hand in detector.detect(small)]
 
 
