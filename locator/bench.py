@@ -323,6 +323,8 @@ def run(args: argparse.Namespace) -> int:
     images = args.images or (Path(os.environ[IMAGES_ENV]) if os.environ.get(IMAGES_ENV) else None)
     if images is None:
         raise UserError(f"no photo folder: give --images DIR (hand photos, e.g. the sample set) or set {IMAGES_ENV}")
+    if images.is_file():
+        raise UserError(f"{images}: is a file, not a folder of hand photos")
     if not images.is_dir():
         raise UserError(f"image folder not found: {images}")
     if args.json:

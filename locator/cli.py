@@ -17,7 +17,7 @@ from typing import Iterator, TextIO
 
 from . import bench, samples
 from .detector import MODEL_ENV, PHOTO_MAX_HANDS, DetectorOptions, add_model_option
-from .errors import ImageError, ModelError, OutputError, UserError
+from .errors import ImageError, LabelsError, ModelError, OutputError, UserError
 from .images import IMAGE_SUFFIXES, find_images
 from .outputs import atomic_output, check_output_file, check_output_folder, write_atomically, write_output
 
@@ -237,6 +237,8 @@ def _labels_and_images(args: argparse.Namespace, photo_labels: bool = False) -> 
     from .evaluate import load_label_files, load_photo_labels
 
     labels = load_photo_labels(args.labels[0]) if photo_labels else load_label_files(args.labels)
+    if not (labels if photo_labels else [hand for entry in labels for hand in entry["hands"]]):
+        raise LabelsError(f"{', '.join(map(str, args.labels))}: no labelled hands, nothing to {args.command}")
     if not args.images.is_dir():
         raise UserError(f"--images {args.images}: not a folder")
     return labels

@@ -30,8 +30,11 @@ from .matching import gap, pair_nearest
 # A labelled hand and a found hand are the same hand if wrist and middle knuckle are this close (mean,
 # in hand sizes).
 MATCH_LIMIT = 0.5
-# Label entries that are not acupoints: landmarks marked to match labelled hands to found ones.
+# Label entries that are not acupoints: landmarks marked on every hand to match labelled hands to found
+# ones (and the two ends of the labels' ``scale``).
 REFERENCES = {"wrist": Landmark.WRIST, "mcp3": Landmark.MIDDLE_MCP}
+HANDS = ("left", "right")
+FACINGS = ("palm", "back", "side")
 
 
 SERIES_SIZES = Counter(point.series for point in CATALOGUE if point.series)
@@ -151,10 +154,12 @@ def load_label_files(paths: list[Path], catalogue: tuple[Acupoint, ...] = CATALO
 
 def _reference_gap(a: dict, b: dict) -> float:
     """How far apart two labelled hands' wrist and middle knuckle are, in the first one's hand sizes."""
-    refs = [name for name in REFERENCES if name in a["points"] and name in b["points"]]
-    if not refs:
-        return np.inf
-    return gap(np.array([a["points"][r] for r in refs]), np.array([b["points"][r] for r in refs]), a["scale"])
+    return gap(_references(a), _references(b), a["scale"])
+
+
+def _references(label: dict) -> np.ndarray:
+    """A labelled hand's wrist and middle knuckle, in the order of ``REFERENCES``."""
+    return np.array([label["points"][name] for name in REFERENCES])
 
 
 def load_labels(path: Path, catalogue: tuple[Acupoint, ...] = CATALOGUE) -> list[dict]:
@@ -179,7 +184,8 @@ def load_labels(path: Path, catalogue: tuple[Acupoint, ...] = CATALOGUE) -> list
 
 def check_entry(entry, codes: set[str]) -> str | None:
     """What is wrong with one labelled image, or None: image name, hands with hand/facing/scale and
-    points that are catalogue codes (or the references ``wrist``, ``mcp3``) with two numbers each."""
+    points that are catalogue codes with two numbers each, among them the references ``wrist`` and
+    ``mcp3`` (a hand is matched to a found one by them)."""
     if not isinstance(entry, dict) or not isinstance(entry.get("image"), str):
         return "no 'image' file name"
     if not isinstance(entry.get("hands"), list):
@@ -188,7 +194,7 @@ def check_entry(entry, codes: set[str]) -> str | None:
         where = f"hand {number}"
         if not isinstance(hand, dict):
             return f"{where} is not an object"
-        if hand.get("hand") not in ("left", "right") or hand.get("facing") not in ("palm", "back", "side"):
+        if hand.get("hand") not in HANDS or hand.get("facing") not in FACINGS:
             return f"{where}: 'hand' must be left/right and 'facing' palm/back/side"
         if not isinstance(hand.get("scale"), (int, float)) or not hand["scale"] > 0:
             return f"{where}: 'scale' must be a positive number"
@@ -200,17 +206,18 @@ def check_entry(entry, codes: set[str]) -> str | None:
                 return f"{where}: unknown point code {code!r}"
             if not (isinstance(xy, list) and len(xy) == 2 and all(isinstance(v, (int, float)) for v in xy)):
                 return f"{where}: point {code} must be [x, y]"
+        missing = [name for name in REFERENCES if name not in points]
+        if missing:
+            return (f"{where}: no {' or '.join(repr(name) for name in missing)} point (marked on every hand, to "
+                    f"match it to a found hand)")
     return None
 
 
 def match(labelled: list[dict], found: list[LocatedHand]) -> list[tuple[dict, LocatedHand | None]]:
     """Pair each labelled hand with the found hand nearest in wrist and middle knuckle, or None."""
-    costs = []
-    for label in labelled:
-        refs = [name for name in REFERENCES if name in label["points"]]
-        marked = np.array([label["points"][name] for name in refs])
-        costs.append([gap(marked, hand.landmarks[[REFERENCES[name] for name in refs]], label["scale"])
-                      for hand in found])
+    landmarks = list(REFERENCES.values())
+    costs = [[gap(_references(label), hand.landmarks[landmarks], label["scale"]) for hand in found]
+             for label in labelled]
     pairs = dict(pair_nearest(costs, MATCH_LIMIT))
     return [(label, found[pairs[i]] if i in pairs else None) for i, label in enumerate(labelled)]
 
@@ -396,20 +403,44 @@ class PhotoReport:
 
 
 def load_photo_labels(path: Path) -> list[dict]:
-    """CSV rows with at least ``image``, ``hand`` (left/right) and ``facing`` (palm/back); other columns
-    (e.g. ``skin``) can group the figures."""
+    """CSV rows with at least ``image``, ``hand`` (left/right) and ``facing`` (palm/back/side), checked row
+    by row (:func:`check_photo_row`); other columns (e.g. ``skin``) can group the figures."""
     try:
         with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
+            reader = csv.DictReader(f)
+            columns = reader.fieldnames or []
+            rows = [(reader.line_num, row) for row in reader]
     except FileNotFoundError:
         raise LabelsError(f"{path}: no such labels file") from None
     except (UnicodeDecodeError, csv.Error) as error:
         raise LabelsError(f"{path}: not a CSV labels file ({error})") from None
-    missing = [c for c in PHOTO_LABEL_COLUMNS if not rows or c not in rows[0]]
+    missing = [c for c in PHOTO_LABEL_COLUMNS if c not in columns]
     if missing:
         raise LabelsError(f"{path}: CSV labels need the columns {', '.join(PHOTO_LABEL_COLUMNS)} "
-                        f"(missing: {', '.join(missing)})")
-    return rows
+                          f"(missing: {', '.join(missing)})")
+    for line, row in rows:
+        problem = check_photo_row(row)
+        if problem:
+            name = row["image"]
+            raise LabelsError(f"{path}: line {line}" + (f" ({name})" if name else "") + f": {problem}")
+    return [row for _, row in rows]
+
+
+def check_photo_row(row: dict) -> str | None:
+    """What is wrong with one CSV row of whole-photo labels, or None: an image name, a hand and a facing
+    as the JSON labels have them, and as many fields as the header has columns (a short row would be
+    scored as wrong or grouped under nothing; a long one has its fields shifted, e.g. by a comma)."""
+    if not row["image"]:
+        return "no image file name"
+    for column, allowed in (("hand", HANDS), ("facing", FACINGS)):
+        if row[column] not in allowed:
+            return f"{column!r} must be {'/'.join(allowed)}, got " + ("nothing" if row[column] is None
+                                                                       else repr(row[column]))
+    if None in row.values():
+        return "fewer fields than the header has columns"
+    if None in row:
+        return "more fields than the header has columns"
+    return None
 
 
 def evaluate_photos(labels: list[dict], images_dir: Path, locate: Callable[[Path], list[LocatedHand]],

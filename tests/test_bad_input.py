@@ -197,6 +197,12 @@ def test_bad_label_files_name_the_entry_and_the_problem(tmp_path, shared_hands, 
         "no-scale.json": ({"images": [{**entry, "hands": [{**entry["hands"][0], "scale": "big"}]}]},
                           "hand 1: 'scale' must be a positive number"),
         "no-hands.json": ({"images": [{"image": "a.jpg"}]}, "entry 1 (a.jpg): no 'hands' list"),
+        "no-references.json": ({"images": [{**entry, "hands": [{**entry["hands"][0], "points": {"PC8": [1, 2]}}]}]},
+                               "entry 1 (palm_right_03_gt.jpg): hand 1: no 'wrist' or 'mcp3' point (marked on "
+                               "every hand, to match it to a found hand)"),
+        "no-mcp3.json": ({"images": [{**entry, "hands": [{**entry["hands"][0],
+                                                          "points": {"PC8": [1, 2], "wrist": [3, 4]}}]}]},
+                         "hand 1: no 'mcp3' point"),
         "not-json.json": ("{", "not a labels file"),
     }
     for name, (content, message) in cases.items():
@@ -205,6 +211,50 @@ def test_bad_label_files_name_the_entry_and_the_problem(tmp_path, shared_hands, 
         code = main(["evaluate", "--labels", str(path), "--images", str(shared_hands / "images")])
         err = capsys.readouterr().err
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1, (name, err)
+
+
+def test_labels_without_hands_are_nothing_to_evaluate_or_fit(tmp_path, shared_hands, shared_hands11k, capsys):
+    """Not a table of nan and 0/0 with exit 0, nor constants fitted on no hands."""
+    header = (shared_hands11k / "labels.csv").read_text().splitlines()[0]
+    files = {"empty.json": json.dumps({"images": []}),
+             "handless.json": json.dumps({"images": [{"image": "nohand_01.jpg", "hands": []}]}),
+             "header-only.csv": header + "\n"}
+    for name, content in files.items():
+        path = tmp_path / name
+        path.write_text(content)
+        for command in ("evaluate", "fit")[:1 if name.endswith(".csv") else 2]:
+            code = main([command, "--labels", str(path), "--images", str(shared_hands / "images")])
+            err = capsys.readouterr().err
+            assert code == 2 and err == f"locator: error: {path}: no labelled hands, nothing to {command}\n", \
+                (name, command, err)
+
+
+def test_bad_csv_rows_name_the_line_and_the_value(tmp_path, shared_hands11k, capsys):
+    """A row that cannot be scored is refused, not counted as the locator's mistake."""
+    header, good = (shared_hands11k / "labels.csv").read_text().splitlines()[:2]
+    assert header.split(",")[:4] == ["image", "subject", "hand", "facing"]
+    image = good.split(",")[0]
+    cases = {
+        good.replace(",right,", ",lft,").replace(",left,", ",lft,"): f"line 3 ({image}): 'hand' must be "
+                                                                     f"left/right, got 'lft'",
+        ",".join(good.split(",")[:3]): f"line 3 ({image}): 'facing' must be palm/back/side, got nothing",
+        good.replace(image, "", 1): "line 3: no image file name",
+        ",".join(good.split(",")[:-1]): f"line 3 ({image}): fewer fields than the header has columns",
+        good + ",1": f"line 3 ({image}): more fields than the header has columns",
+    }
+    for number, (row, message) in enumerate(cases.items()):
+        path = tmp_path / f"labels-{number}.csv"
+        path.write_text(f"{header}\n{good}\n{row}\n")
+        code = main(["evaluate", "--labels", str(path), "--images", str(shared_hands11k / "images")])
+        err = capsys.readouterr().err
+        assert code == 2 and err == f"locator: error: {path}: {message}\n", (row, err)
+
+
+def test_bench_images_given_a_file_says_it_is_a_file(hand_photo, capsys):
+    """``bench --images`` takes a folder: its photos make the test video and are timed through the photo
+    pipeline (a single photo would time one read)."""
+    assert main(["bench", "--images", str(hand_photo), "--frames", "30"]) == 2
+    assert capsys.readouterr().err == f"locator: error: {hand_photo}: is a file, not a folder of hand photos\n"
 
 
 def test_outputs_that_cannot_be_written_are_refused_before_any_work(tmp_path, shared_hands, hand_photo, capsys):
