@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import sys
@@ -320,6 +321,8 @@ def run(args: argparse.Namespace) -> int:
     size = _parse_size(args.size)
     if args.frames < WARM_UP + 10:
         raise UserError(f"--frames must be at least {WARM_UP + 10}")
+    if not (math.isfinite(args.long) and args.long >= 0):  # checked now, not after the rest of the bench
+        raise UserError(f"--long {args.long:g}: expected a number of minutes, 0 or more")
     images = args.images or (Path(os.environ[IMAGES_ENV]) if os.environ.get(IMAGES_ENV) else None)
     if images is None:
         raise UserError(f"no photo folder: give --images DIR (hand photos, e.g. the sample set) or set {IMAGES_ENV}")

@@ -252,14 +252,18 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     if not photo_labels and (args.by or args.mirrored):
         raise UserError("--by and --mirrored need whole-photo labels (a .csv file)")
     labels = _labels_and_images(args, photo_labels)
+    try:
+        negatives = sorted(args.images.glob(args.negatives))
+    except (ValueError, NotImplementedError):  # an empty or an absolute pattern
+        raise UserError(f"--negatives {args.negatives!r}: expected a file name pattern inside --images, "
+                        f"e.g. nohand_*") from None
     if args.json:
         check_output_file(args.json, "--json", args.overwrite)
     with HandDetector(photo_options(args.model)) as detector:
         if photo_labels:
             report = evaluate_photos(labels, args.images, _photo_locator(detector, args.mirrored), args.by)
         else:
-            report = evaluate(labels, args.images, _photo_locator(detector),
-                              sorted(args.images.glob(args.negatives)))
+            report = evaluate(labels, args.images, _photo_locator(detector), negatives)
     print(report.format())
     if args.json:
         write_output(args.json, (json.dumps(report.to_json(), indent=1) + "\n").encode(), "--json")

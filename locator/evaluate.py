@@ -177,8 +177,8 @@ def load_labels(path: Path, catalogue: tuple[Acupoint, ...] = CATALOGUE) -> list
         problem = check_entry(entry, codes)
         if problem:
             name = entry.get("image") if isinstance(entry, dict) else None
-            raise LabelsError(f"{path}: entry {number}" + (f" ({name})" if isinstance(name, str) else "")
-                              + f": {problem}")
+            where = f"entry {number}" + (f" ({name})" if isinstance(name, str) and name else "")
+            raise LabelsError(f"{path}: {where}: {problem}")
     return images
 
 
@@ -186,7 +186,7 @@ def check_entry(entry, codes: set[str]) -> str | None:
     """What is wrong with one labelled image, or None: image name, hands with hand/facing/scale and
     points that are catalogue codes with two numbers each, among them the references ``wrist`` and
     ``mcp3`` (a hand is matched to a found one by them)."""
-    if not isinstance(entry, dict) or not isinstance(entry.get("image"), str):
+    if not isinstance(entry, dict) or not isinstance(entry.get("image"), str) or not entry["image"]:
         return "no 'image' file name"
     if not isinstance(entry.get("hands"), list):
         return "no 'hands' list"

@@ -197,6 +197,7 @@ def test_bad_label_files_name_the_entry_and_the_problem(tmp_path, shared_hands, 
         "no-scale.json": ({"images": [{**entry, "hands": [{**entry["hands"][0], "scale": "big"}]}]},
                           "hand 1: 'scale' must be a positive number"),
         "no-hands.json": ({"images": [{"image": "a.jpg"}]}, "entry 1 (a.jpg): no 'hands' list"),
+        "no-name.json": ({"images": [{**entry, "image": ""}]}, "no-name.json: entry 1: no 'image' file name"),
         "no-references.json": ({"images": [{**entry, "hands": [{**entry["hands"][0], "points": {"PC8": [1, 2]}}]}]},
                                "entry 1 (palm_right_03_gt.jpg): hand 1: no 'wrist' or 'mcp3' point (marked on "
                                "every hand, to match it to a found hand)"),
@@ -255,6 +256,21 @@ def test_bench_images_given_a_file_says_it_is_a_file(hand_photo, capsys):
     pipeline (a single photo would time one read)."""
     assert main(["bench", "--images", str(hand_photo), "--frames", "30"]) == 2
     assert capsys.readouterr().err == f"locator: error: {hand_photo}: is a file, not a folder of hand photos\n"
+
+
+@pytest.mark.parametrize("pattern", ["", "/tmp/nohand_*"])
+def test_negatives_pattern_that_glob_refuses_is_one_line(shared_hands, pattern, capsys):
+    assert main(["evaluate", "--labels", str(shared_hands / "acupoints-dev.json"),
+                 "--images", str(shared_hands / "images"), "--negatives", pattern]) == 2
+    assert capsys.readouterr().err == (f"locator: error: --negatives {pattern!r}: expected a file name pattern "
+                                       f"inside --images, e.g. nohand_*\n")
+
+
+@pytest.mark.parametrize("minutes", ["-1", "nan", "inf"])
+def test_bench_long_must_be_minutes_and_is_checked_before_the_bench(shared_hands, minutes, capsys):
+    assert main(["bench", "--images", str(shared_hands / "images"), "--frames", "30", "--long", minutes]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"locator: error: --long {minutes}: expected a number of minutes, 0 or more\n"
 
 
 def test_outputs_that_cannot_be_written_are_refused_before_any_work(tmp_path, shared_hands, hand_photo, capsys):
