@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,7 +197,7 @@ def check_entry(entry, codes: set[str]) -> str | None:
             return f"{where} is not an object"
         if hand.get("hand") not in HANDS or hand.get("facing") not in FACINGS:
             return f"{where}: 'hand' must be left/right and 'facing' palm/back/side"
-        if not isinstance(hand.get("scale"), (int, float)) or not hand["scale"] > 0:
+        if not _is_number(hand.get("scale")) or not hand["scale"] > 0:
             return f"{where}: 'scale' must be a positive number"
         points = hand.get("points")
         if not isinstance(points, dict):
@@ -204,13 +205,18 @@ def check_entry(entry, codes: set[str]) -> str | None:
         for code, xy in points.items():
             if code not in REFERENCES and code not in codes:
                 return f"{where}: unknown point code {code!r}"
-            if not (isinstance(xy, list) and len(xy) == 2 and all(isinstance(v, (int, float)) for v in xy)):
+            if not (isinstance(xy, list) and len(xy) == 2 and all(_is_number(v) for v in xy)):
                 return f"{where}: point {code} must be [x, y]"
         missing = [name for name in REFERENCES if name not in points]
         if missing:
             return (f"{where}: no {' or '.join(repr(name) for name in missing)} point (marked on every hand, to "
                     f"match it to a found hand)")
     return None
+
+
+def _is_number(value) -> bool:
+    """A finite JSON number: not true/false (Python's ints), not NaN or Infinity (Python's json reads them)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def match(labelled: list[dict], found: list[LocatedHand]) -> list[tuple[dict, LocatedHand | None]]:

@@ -198,6 +198,10 @@ def test_bad_label_files_name_the_entry_and_the_problem(tmp_path, shared_hands, 
                           "hand 1: 'scale' must be a positive number"),
         "no-hands.json": ({"images": [{"image": "a.jpg"}]}, "entry 1 (a.jpg): no 'hands' list"),
         "no-name.json": ({"images": [{**entry, "image": ""}]}, "no-name.json: entry 1: no 'image' file name"),
+        "true-scale.json": ({"images": [{**entry, "hands": [{**entry["hands"][0], "scale": True}]}]},
+                            "hand 1: 'scale' must be a positive number"),
+        "nan-point.json": ('{"images": [{"image": "a.jpg", "hands": [{"hand": "left", "facing": "palm", "scale": 9, '
+                           '"points": {"wrist": [1, 2], "mcp3": [NaN, 4]}}]}]}', "hand 1: point mcp3 must be [x, y]"),
         "no-references.json": ({"images": [{**entry, "hands": [{**entry["hands"][0], "points": {"PC8": [1, 2]}}]}]},
                                "entry 1 (palm_right_03_gt.jpg): hand 1: no 'wrist' or 'mcp3' point (marked on "
                                "every hand, to match it to a found hand)"),
