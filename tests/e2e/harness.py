@@ -340,6 +340,29 @@ def choose_mode(page, mode: str) -> None:
     page.get_by_test_id("stRadioGroup").get_by_text(mode, exact=True).click(timeout=60_000)
 
 
+def press_continue(page, timeout_ms: float = 60_000) -> None:
+    """Answer the safety screen with no ticks: press Continue once the screen has settled.
+
+    The screen's parts are drawn one after another: each checkbox first holds a 40 px placeholder, then
+    its 24 px line, so for up to a second after it appears the button moves up by as much as 164 px (in
+    4 of 6 page loads measured). A click aimed at the button in that moment lands below it: the likely
+    cause of the start-up flake of the walk and click tests, in which the safety screen stayed after
+    Continue (about 1 run in 20 under load; not caught in the act). So wait until every checkbox is
+    drawn and the button has stayed put for a few frames."""
+    from locator.safety import DOCTOR_CONFIRMATION
+
+    button = page.get_by_role("button", name="Continue")
+    button.wait_for(timeout=timeout_ms)
+    page.get_by_text(DOCTOR_CONFIRMATION).wait_for(timeout=timeout_ms)  # the last checkbox
+    boxes = []
+    deadline = time.monotonic() + timeout_ms / 1000
+    while len(boxes) < 4 or len({tuple(box.values()) for box in boxes[-4:]}) > 1:
+        assert time.monotonic() < deadline, f"the Continue button kept moving: {boxes[-4:]}"
+        boxes.append(button.bounding_box())
+        page.wait_for_timeout(100)
+    button.click(timeout=timeout_ms)
+
+
 def webrtc_button(page, name: str):
     """The START / STOP button inside the streamlit-webrtc component's iframe."""
     return page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name=name)

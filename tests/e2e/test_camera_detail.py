@@ -5,7 +5,8 @@ pixels."""
 
 import numpy as np
 
-from .harness import APP, chromium_page, loopback_network_namespace, start_stream, streamlit_server, wait_for, write_y4m
+from .harness import (APP, chromium_page, loopback_network_namespace, press_continue,
+                      start_stream, streamlit_server, wait_for, write_y4m)
 
 
 def test_the_server_gets_the_camera_frames_at_full_size_from_the_start(tmp_path):
@@ -14,7 +15,7 @@ def test_the_server_gets_the_camera_frames_at_full_size_from_the_start(tmp_path)
     with loopback_network_namespace(), streamlit_server(APP, log_dir=tmp_path) as server, \
             chromium_page(y4m) as page:
         page.goto(server.url)
-        page.get_by_role("button", name="Continue").click(timeout=60_000)
+        press_continue(page)
         start_stream(page, frames_processed=lambda: server.count("frames"), timeout_s=30)
         wait_for(page, lambda: server.count("frames") >= 150, timeout_s=30)
         assert server.count("frames") >= 150

@@ -3,7 +3,7 @@ line in the server's log, not on the page."""
 
 import numpy as np
 
-from .harness import APP, chromium_context, loopback_network_namespace, streamlit_server, wait_for, write_y4m
+from .harness import APP, chromium_context, loopback_network_namespace, press_continue, streamlit_server, wait_for, write_y4m
 
 WRISTS = 'title = "Wrists for Mrs Lee"\nsource = "my clinic"\n[[steps]]\npoint = "PC6"\nhands = "left"\nseconds = 30\n'
 BAD = 'title = "broken"\nsource = "x"\n[[steps]]\npoint = "XX9"\nseconds = 5\n'
@@ -20,7 +20,7 @@ def test_the_hosts_routine_files_are_offered_and_a_bad_one_is_left_out(tmp_path)
             chromium_context(y4m) as context:
         page = context.new_page()
         page.goto(server.url)
-        page.get_by_role("button", name="Continue").click(timeout=60_000)
+        press_continue(page)
         page.get_by_role("combobox", name="Routine").click(timeout=30_000)
         options = page.get_by_role("option")
         options.first.wait_for(timeout=10_000)

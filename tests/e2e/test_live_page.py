@@ -9,8 +9,8 @@ from locator.detector import HandDetector
 from locator.hands import locate_hand
 from locator.catalogue import BY_CODE
 
-from .harness import (APP, chromium_page, close_to, loopback_network_namespace, read_video_pixels,
-                      start_stream, streamlit_server, wait_for, write_y4m)
+from .harness import (APP, chromium_page, close_to, loopback_network_namespace, press_continue,
+                      read_video_pixels, start_stream, streamlit_server, wait_for, write_y4m)
 
 
 def test_live_markers_sit_where_the_locator_puts_them(tmp_path, shared_hands):
@@ -55,7 +55,7 @@ def test_live_markers_sit_where_the_locator_puts_them(tmp_path, shared_hands):
 
         # Past the safety screen the routine starts: its first step asks for Laogong on the left palm,
         # which is what the camera shows (a left palm), so no prompt to turn or show the hand.
-        page.get_by_role("button", name="Continue").click()
+        press_continue(page)
         page.get_by_text(re.compile(r"Step 1 of \d+: Laogong \(PC8\), left palm")).wait_for(timeout=30_000)
         page.get_by_text("Put a fingertip of your other hand on the ring").wait_for(timeout=30_000)
         assert "Traceback" not in server.log()

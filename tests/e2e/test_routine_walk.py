@@ -12,9 +12,9 @@ import pytest
 
 from locator.overlay import TARGET_COLOUR
 
-from .harness import (APP, chromium_context, loopback_network_namespace, page_text_on_failure, press_start,
-                      press_stop, read_video_frame, show_on_camera, start_stream, streamlit_server, use_test_camera,
-                      write_y4m)
+from .harness import (APP, chromium_context, loopback_network_namespace, page_text_on_failure, press_continue,
+                      press_start, press_stop, read_video_frame, show_on_camera, start_stream, streamlit_server,
+                      use_test_camera, write_y4m)
 from .press_frames import Pictures, as_camera
 
 # Where to keep the README's screenshots (e.g. docs/); by default they stay in the test's folder.
@@ -79,7 +79,7 @@ def test_the_whole_rescue_with_a_second_hand_pressing_each_point(tmp_path, pictu
 def walk_the_rescue(page, server, pictures, shots: Path) -> None:
     with page_text_on_failure(page):
         # The safety screen goes at once, and the step card is in view.
-        button(page, "Continue").click(timeout=60_000)
+        press_continue(page)
         page.get_by_text("Press START under the video to begin.").wait_for(timeout=30_000)
         assert page.get_by_text("Before you start").count() == 0
         page.get_by_role("combobox").first.wait_for()

@@ -11,7 +11,8 @@ import time
 
 import numpy as np
 
-from .harness import APP, chromium_context, loopback_network_namespace, start_stream, streamlit_server, write_y4m
+from .harness import (APP, chromium_context, loopback_network_namespace, press_continue,
+                      start_stream, streamlit_server, write_y4m)
 
 CLICKS = int(os.environ.get("E2E_BUTTON_CLICKS", "40"))
 ACTIONS = {"Pause": "pause", "Resume": "resume", "Skip": "skip", "Back": "back"}  # label: controller's action
@@ -64,7 +65,7 @@ def test_every_click_on_the_step_card_acts_exactly_once(tmp_path):
             chromium_context(y4m) as context:
         page = context.new_page()
         page.goto(server.url)
-        page.get_by_role("button", name="Continue").click(timeout=60_000)
+        press_continue(page)
         start_stream(page, frames_processed=lambda: server.count("frames"), timeout_s=30)
         step, paused = 1, False
         deadline = time.monotonic() + 30
