@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from .harness import (APP, WEBRTC_IFRAME, chromium_context, loopback_network_namespace, press_start,
-                      streamlit_server, write_y4m)
+from .harness import (APP, WEBRTC_IFRAME, chromium_context, loopback_network_namespace, press_continue,
+                      press_start, streamlit_server, write_y4m)
 
 DISCLAIMER_START = "For education and self-care only"
 
@@ -23,7 +23,7 @@ def test_the_step_card_and_the_disclaimer_are_in_view_without_scrolling(tmp_path
             chromium_context(y4m, viewport=viewport) as context:
         page = context.new_page()
         page.goto(server.url)
-        page.get_by_role("button", name="Continue").click(timeout=60_000)
+        press_continue(page)
         card = page.locator(".st-key-step_card")
         card.wait_for(timeout=30_000)
         page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=30_000)
@@ -32,6 +32,10 @@ def test_the_step_card_and_the_disclaimer_are_in_view_without_scrolling(tmp_path
         assert in_view(page, disclaimer), disclaimer.bounding_box()
         assert in_view(page, card), card.bounding_box()
         assert page.get_by_role("combobox").first.is_visible()  # the routine picker
+        # The components that only talk to the browser take no room (they left a 16 px gap each).
+        hidden = page.locator(".st-key-camera_permission, [class*='st-key-camera_rate_']")
+        assert hidden.count() == 2
+        assert [box.bounding_box() for box in hidden.all()] == [None, None]
     y4m.unlink()
 
 
