@@ -4,8 +4,8 @@ The rules see only MediaPipe's 21 landmarks, and some points sit on a line the p
 landmarks do not (a web's margin, a wrist crease): the landmarks' own noise then carries the point. An
 image cue looks at a few pixels near the rule's point and moves it to that line, or leaves it where it
 is when the picture is not clear. Pure numpy, no I/O: the photo path (:func:`locator.photos.locate_in_photo`)
-and the live path (:meth:`locator.live.LivePipeline.process`) both run :func:`apply_cues` after
-:func:`locator.hands.locate_hand`.
+runs :func:`apply_cues` after :func:`locator.hands.locate_hand`, and so does the live path
+(:meth:`locator.live.LivePipeline.locate`) with the cues fit for video (:data:`LIVE_CUES`; none yet).
 
 A cue is a function ``move(hand, code, xy) -> xy``: the hand in its picture (:class:`HandPicture`), a point
 code, the rule's point in the picture's pixels; it returns the point to show (``xy`` itself when the
@@ -58,10 +58,29 @@ CUE_OPTIONS: dict[str, tuple[ImageCue | None, ...]] = {
     code: (None, *(ImageCue(settings.name, frozenset({code}), partial(web_margin.move_to_margin, settings=settings),
                             live=web_margin.LIVE) for settings in web_margin.OPTIONS))
     for code in web_margin.WEBS}
+
+
+def fitted_cues(options: dict[str, tuple[ImageCue | None, ...]],
+                chosen: Callable[[str], str | None] = fitted_cue) -> tuple[ImageCue, ...]:
+    """The cues the fit chose (``chosen(code)``, a cue's name or None), looked up among ``options``; a
+    name no option has any more (a cue renamed since the fit) is said as such, not as a bare
+    StopIteration at import."""
+    cues = []
+    for code, candidates in options.items():
+        name = chosen(code)
+        if name is None:
+            continue
+        cue = next((option for option in candidates if option is not None and option.name == name), None)
+        if cue is None:
+            raise LookupError(f"fitted_rules.json: {code}'s image cue {name!r} is not among image_cues."
+                              f"CUE_OPTIONS (renamed since the fit? drop it there, then `python -m locator fit "
+                              f"--write`)")
+        cues.append(cue)
+    return tuple(cues)
+
+
 # The cues the locator applies, in order (a later cue sees the earlier ones' points): the fit's choices.
-CUES: tuple[ImageCue, ...] = tuple(
-    next(option for option in options if option is not None and option.name == fitted_cue(code))
-    for code, options in CUE_OPTIONS.items() if fitted_cue(code))
+CUES: tuple[ImageCue, ...] = fitted_cues(CUE_OPTIONS)
 # The cues the live path applies (on every frame, after the rules).
 LIVE_CUES: tuple[ImageCue, ...] = tuple(cue for cue in CUES if cue.live)
 

@@ -4,16 +4,16 @@ scores each fold's rule with them."""
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from locator.catalogue import FAMILIES
 from locator.fitting import Sample, choose_option, errors, fit_point, fitted_weights, leave_one_group_out
 from locator.geometry import hand_size
 from locator.hands import DetectedHand, locate_hand
-from locator.image_cues import ImageCue, apply_cues, refiner
+from locator.image_cues import CUE_OPTIONS, CUES, LIVE_CUES, ImageCue, apply_cues, fitted_cues, refiner
 from locator.live import LivePipeline
 
 from .synthetic import right_palm_landmarks
-
 
 
 def toward_red(view, code, xy):
@@ -124,12 +124,20 @@ def test_refiner_is_the_identity_without_cues():
 
 
 
-def test_the_live_path_applies_only_the_cues_fit_for_video(monkeypatch):
-    import locator.live as live
-
-    photo_only = (ImageCue("toy", frozenset({"LI4"}), toward_red, live=False),)
-    monkeypatch.setattr(live, "LIVE_CUES", tuple(cue for cue in photo_only if cue.live))
+def test_the_shipped_cues_are_the_fits_choices_and_photo_only_ones_stay_off_the_live_path():
+    """The web margin cues ship for photos (fitted_rules.json) and are not live (their reading flickers on
+    video), so the live path applies none and leaves the hand without ``refine``."""
+    assert CUES and all(cue in CUE_OPTIONS[code] for cue in CUES for code in cue.codes)
+    assert not any(cue.live for cue in CUES) and LIVE_CUES == ()
     frame = np.zeros((480, 640, 3), np.uint8)
-    frame[int(round(located().point("LI4").xy[1])), 5] = (255, 0, 0)
     result = LivePipeline(OneHand(), mirrored=False, smoothing=False).process(frame, 0)
-    assert np.array_equal(result.hands[0].point("LI4").xy, located().point("LI4").xy)
+    assert result.hands[0].refine is None
+    assert all(np.array_equal(a.xy, b.xy) for a, b in zip(result.hands[0].points, located().points))
+
+
+def test_a_fitted_cue_no_option_has_is_named():
+    options = {"LI4": (None, *TOY)}
+    assert fitted_cues(options, lambda code: "toy") == TOY
+    assert fitted_cues(options, lambda code: None) == ()
+    with pytest.raises(LookupError, match="LI4's image cue 'renamed' is not among"):
+        fitted_cues(options, lambda code: "renamed")
