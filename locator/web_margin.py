@@ -59,7 +59,7 @@ class MarginSettings:
     samples: int = 41          # along the band (every 0.005 hand sizes)
     lines: int = 5             # across it
     skin: float = 0.02         # the proximal length taken as the web's skin
-    shortest_gap: float = 0.02
+    shortest_gap: float = 0.02  # the gap must run at least this far past the margin, within the band
     edge: float = 0.01         # an edge: the rise over this length either side (two samples)
     floor: float = 3.0         # a skin spread is taken as at least this (a flat patch is not noise-free)
 
@@ -101,7 +101,7 @@ def _band(settings: MarginSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     t = np.linspace(-settings.reach, settings.reach, settings.samples)
     s = np.linspace(-settings.half_width, settings.half_width, settings.lines)
     offsets = np.stack(np.broadcast_arrays(t[:, None], s[None, :]), axis=-1)
-    skin = t < t[0] + settings.skin - 1e-9
+    skin = t < t[0] + settings.skin - 1e-9   # the first skin / spacing samples (4), not one more by rounding
     count = int(skin.sum()) * settings.lines
     return t, offsets, skin, ((count - 1) // 2, count // 2)
 
@@ -112,7 +112,7 @@ def _median(values: np.ndarray, ranks: tuple[int, int]) -> np.ndarray:
     return (ordered[ranks[0]] + ordered[ranks[1]]) / 2
 
 
-def difference_profile(view: "HandPicture", code: str, xy: np.ndarray, settings: MarginSettings
+def difference_profile(view: HandPicture, code: str, xy: np.ndarray, settings: MarginSettings
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Along the band through ``xy``: the positions (hand sizes from ``xy``, distal positive), how far
     each position's most different pixel across the band is from the web's skin (in skin spreads), and
@@ -129,6 +129,8 @@ def difference_profile(view: "HandPicture", code: str, xy: np.ndarray, settings:
     colour = rgb.astype(float) @ _YCRCB.T   # (samples, lines, 3)
     patch = colour[skin].reshape(-1, 3)
     centre = _median(patch, ranks)
+    # The median absolute deviation times 1.4826 is a normal spread's standard deviation, unmoved by a
+    # few odd pixels (a hair, a blemish) in the skin patch.
     spread = np.maximum(1.4826 * _median(np.abs(patch - centre), ranks), settings.floor)
     weighted = (colour - centre) * ((settings.brightness, 1.0, 1.0) / spread)
     difference = np.sqrt((weighted ** 2).sum(axis=-1)).max(axis=1)
@@ -155,7 +157,7 @@ def margin_shift(t: np.ndarray, difference: np.ndarray, settings: MarginSettings
     return float(t[split - 1]) if rises[best] >= settings.step and beyond >= settings.step else None
 
 
-def move_to_margin(view: "HandPicture", code: str, xy: np.ndarray, settings: MarginSettings) -> np.ndarray:
+def move_to_margin(view: HandPicture, code: str, xy: np.ndarray, settings: MarginSettings) -> np.ndarray:
     """The web point moved along its fingers to the margin the picture shows, or ``xy`` unchanged."""
     profile = difference_profile(view, code, xy, settings)
     if profile is None:

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from locator.geometry import Landmark as L
 from locator.geometry import hand_size
 from locator.image_cues import HandPicture
 from locator.web_margin import OPTIONS, along_fingers, move_to_margin
@@ -18,7 +19,8 @@ CODE = "EX-UE9-2"
 
 def margin_of(landmarks: np.ndarray) -> np.ndarray:
     """Where the drawn web ends: a quarter of the way from the knuckles to the middle joints."""
-    knuckles, joints = (landmarks[5] + landmarks[9]) / 2, (landmarks[6] + landmarks[10]) / 2
+    knuckles = (landmarks[L.INDEX_MCP] + landmarks[L.MIDDLE_MCP]) / 2
+    joints = (landmarks[L.INDEX_PIP] + landmarks[L.MIDDLE_PIP]) / 2
     return knuckles + 0.25 * (joints - knuckles)
 
 
