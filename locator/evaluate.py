@@ -16,15 +16,15 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, get_args
 
 import numpy as np
 
-from .catalogue import CATALOGUE, FAMILIES, Acupoint
+from .catalogue import CATALOGUE, FAMILIES, Acupoint, Facing
 from .errors import LabelsError
 from .fitting import PCK_THRESHOLDS, Sample, cross_validatable, fit_point, ring_radius, summarise, to_json
 from .geometry import Landmark
-from .hands import LocatedHand, unplaceable_points
+from .hands import Handedness, LocatedHand, unplaceable_points
 from .image_cues import CUE_OPTIONS
 from .matching import gap, pair_nearest
 
@@ -34,8 +34,9 @@ MATCH_LIMIT = 0.5
 # Label entries that are not acupoints: landmarks marked on every hand to match labelled hands to found
 # ones (and the two ends of the labels' ``scale``).
 REFERENCES = {"wrist": Landmark.WRIST, "mcp3": Landmark.MIDDLE_MCP}
-HANDS = ("left", "right")
-FACINGS = ("palm", "back", "side")
+# What a label may say a hand is, as the locator's own types say it.
+HANDS: tuple[str, ...] = get_args(Handedness)
+FACINGS: tuple[str, ...] = get_args(Facing)
 
 
 SERIES_SIZES = Counter(point.series for point in CATALOGUE if point.series)
