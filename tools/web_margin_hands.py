@@ -30,9 +30,10 @@ def main() -> None:
         found = [(name, label, sample(group, label, hand)) for name, group, label, hand
                  in labelled_hands(load_label_files(args.labels), args.images, _photo_locator(detector))
                  if hand is not None]
+    samples = [s for _, _, s in found]
     for code, options in CUE_OPTIONS.items():
+        # fit_point scores the samples that mark the point, in this order
         marked = [(name, label) for name, label, s in found if code in s.targets]
-        samples = [s for _, _, s in found]
         alone = fit_point(code, FAMILIES[code], samples)
         cued = fit_point(code, FAMILIES[code], samples, options)
         print(f"{code}: chosen on all hands: {cued.option.name if cued.option else 'no cue'}")
