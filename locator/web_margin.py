@@ -85,7 +85,7 @@ def along_fingers(landmarks: np.ndarray, code: str) -> np.ndarray:
     return direction / np.linalg.norm(direction)
 
 
-def sample(picture: np.ndarray, points: np.ndarray) -> np.ndarray | None:
+def pixels_at(picture: np.ndarray, points: np.ndarray) -> np.ndarray | None:
     """The picture's RGB at ``points`` (..., 2), nearest pixel; None when any point is outside it."""
     ij = np.rint(points).astype(int)
     height, width = picture.shape[:2]
@@ -123,7 +123,7 @@ def difference_profile(view: HandPicture, code: str, xy: np.ndarray, settings: M
     along = along_fingers(view.landmarks, code)
     t, offsets, skin, ranks = _band(settings)
     axes = size * np.array([along, [-along[1], along[0]]])   # (along, across) in pixels
-    rgb = sample(view.picture, xy + offsets @ axes)
+    rgb = pixels_at(view.picture, xy + offsets @ axes)
     if rgb is None:
         return None
     colour = rgb.astype(float) @ _YCRCB.T   # (samples, lines, 3)
