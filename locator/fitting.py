@@ -160,15 +160,9 @@ def choose_option(options: Sequence[object], family: Family, samples: Sequence[S
             or any(s.refine is None for s in samples)):
         return options[0]
     placed = [s for s in samples if code not in s.withheld]
-    groups = np.array([s.group for s in placed])
-    folds = [(groups == group, fitted_weights(family, [s for s in placed if s.group != group], code))
-             for group in sorted(set(groups))]
-    held_out = []
-    for option in options:
-        result = np.empty(len(placed))
-        for inside, weights in folds:
-            result[inside] = errors(weights, [s for s, held in zip(placed, inside) if held], code, option)
-        held_out.append(result)
+    held_out = [leave_one_group_out(placed, code, lambda training: fitted_weights(family, training, code),
+                                    lambda training, option=option: option)
+                for option in options]
     return options[one_standard_error(held_out)]
 
 
