@@ -12,7 +12,9 @@ in ``c``, so fitting is least squares on hand-size-normalised residuals: closed 
 Cross-validation holds out one *group* at a time (the photos of one person; a photo without a person is
 its own group), so a person's hands are never on both sides. Choosing a family is part of the procedure
 being measured: in each fold the family is chosen by an inner cross-validation on the training groups
-only, so the cross-validated figures include the choice (no over-choosing on the held-out person).
+only, so the cross-validated figures include the choice (no over-choosing on the held-out person). So
+is the choice of how to show the point after its rule (an image cue or none, :func:`choose_option`): it
+is made in each fold on the training groups, after that fold's rule; the least squares never see it.
 """
 
 from __future__ import annotations
