@@ -227,7 +227,8 @@ def ring_radius(point: FittedPoint) -> float:
 
 
 def to_json(point: FittedPoint) -> dict:
-    """What the catalogue reads (family, coefficients, radius) and the figures behind them."""
+    """What the catalogue reads (family, coefficients, the image cue if one was chosen, radius) and the
+    figures behind them."""
     return {"family": point.family.name,
             "coefficients": {t.name: round(float(c), 4) for t, c in zip(point.family.terms, point.coefficients)},
             **({"image_cue": point.option.name} if point.option is not None else {}),
@@ -238,8 +239,9 @@ def to_json(point: FittedPoint) -> dict:
 
 def same_constants(shipped: Mapping[str, dict], fitted: Mapping[str, dict], tolerance: float = 0.002) -> bool:
     """Whether two fits (the ``points`` of ``fitted_rules.json``) give the same rules and rings: the same
-    family per point, coefficients and radii within ``tolerance`` (the detector's floating-point noise
-    on another machine may move the last digits; the figures behind them are not compared)."""
+    family and image cue per point, coefficients and radii within ``tolerance`` (the detector's
+    floating-point noise on another machine may move the last digits; the figures behind them are not
+    compared)."""
     def close(a: dict, b: dict) -> bool:
         return (a["family"] == b["family"] and a.get("image_cue") == b.get("image_cue")
                 and a["coefficients"].keys() == b["coefficients"].keys()
