@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from locator.catalogue import FAMILIES
-from locator.fitting import Sample, choose_option, errors, fit_point, fitted_weights, leave_one_group_out
+from locator.fitting import (Sample, choose_option, errors, fit_point, fitted_weights, leave_one_group_out,
+                             same_constants, to_json)
 from locator.geometry import hand_size
 from locator.hands import DetectedHand, locate_hand
 from locator.image_cues import CUE_OPTIONS, CUES, LIVE_CUES, ImageCue, apply_cues, fitted_cues, refiner
@@ -115,6 +116,18 @@ def test_an_option_is_used_only_when_it_beats_the_rule_alone():
     fitted = fit_point("LI4", (family,), samples, (None, "astray", "exact"))
     assert fitted.option == "exact" and np.allclose(fitted.cross_validated, 0.0)
     assert fit_point("LI4", (family,), samples).option is None
+
+
+def test_the_chosen_cue_is_written_beside_the_rule_and_a_changed_cue_is_not_the_same_constants():
+    """``fit`` says "the same constants" only when the shipped file names the cue the fit chooses."""
+    family, samples = labelled_hands()
+    exact = ImageCue("exact", frozenset({"LI4"}), toward_red)
+    named = [replace(s, refine=lambda code, xy, option, r=s.refine: r(code, xy, option.name)) for s in samples]
+    written = to_json(fit_point("LI4", (family,), named, (None, exact)))
+    assert written["image_cue"] == "exact" and "image_cue" not in to_json(fit_point("LI4", (family,), named))
+    assert same_constants({"LI4": written}, {"LI4": dict(written)})
+    assert not same_constants({"LI4": written}, {"LI4": {**written, "image_cue": "other"}})
+    assert not same_constants({"LI4": written}, {"LI4": {k: v for k, v in written.items() if k != "image_cue"}})
 
 
 def test_refiner_is_the_identity_without_cues():
