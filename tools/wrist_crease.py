@@ -46,7 +46,8 @@ from typing import NamedTuple
 import numpy as np
 
 from locator.catalogue import FAMILIES
-from locator.detector import DetectorOptions, HandDetector
+from locator.cli import photo_options
+from locator.detector import HandDetector
 from locator.evaluate import labelled_hands, load_label_files, sample
 from locator.fitting import PCK_THRESHOLDS, Sample, choose, fitted_weights
 from locator.geometry import Landmark as L
@@ -82,7 +83,7 @@ def collect(labels: list[Path], images: Path) -> list[Hand]:
         return locate_in_photo(photo, detector)
 
     hands = []
-    with HandDetector(DetectorOptions()) as detector:
+    with HandDetector(photo_options(None)) as detector:
         for name, group, label, hand in labelled_hands(load_label_files(labels), images, locate):
             if hand is None or not set(CODES) & set(label["points"]):
                 continue
