@@ -272,7 +272,13 @@ def fitted(code: str) -> dict:
     fitted (just added) sits at its first family's origin, with no ring, until the fit is re-run."""
     entry = _FITTED.get(code, {"family": FAMILIES[code][0].name, "radius": 0.0,
                                "coefficients": {term.name: 0.0 for term in FAMILIES[code][0].terms}})
-    family = next(f for f in FAMILIES[code] if f.name == entry["family"])
+    family = next((f for f in FAMILIES[code] if f.name == entry["family"]), None)
+    missing = [term.name for term in family.terms if term.name not in entry["coefficients"]] if family else []
+    if family is None or missing:  # said as such, not as a bare StopIteration or KeyError at import
+        problem = (f"rule family {entry['family']!r} is not among FAMILIES[{code!r}]" if family is None
+                   else f"rule family {family.name!r} has no coefficient for {missing}")
+        raise LookupError(f"fitted_rules.json: {code}'s {problem} (renamed since the fit? "
+                          f"run `python -m locator fit --write`)")
     coefficients = [entry["coefficients"][term.name] for term in family.terms]
     return {"rule": FittedRule(family.weights(coefficients)), "radius": entry["radius"]}
 

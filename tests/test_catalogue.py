@@ -5,7 +5,9 @@ import json
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
+from locator import catalogue
 from locator.catalogue import BY_CODE, CATALOGUE
 from locator.evaluate import evaluate, load_labels
 from locator.geometry import Landmark as L
@@ -53,3 +55,18 @@ def test_a_new_entry_reaches_the_evaluation(tmp_path):
     labels = load_labels(labels_file, EXTENDED)
     report = evaluate(labels, tmp_path, lambda path: [hand])
     assert report.errors["XT-1"] == [5.0 / hand.size]
+
+
+def test_a_fitted_rule_that_no_longer_matches_its_family_is_named(monkeypatch):
+    """A family or term renamed since the fit: the import says which point and what, not a bare
+    StopIteration or KeyError."""
+
+    shipped = catalogue._FITTED["PC8"]
+    monkeypatch.setitem(catalogue._FITTED, "PC8", {**shipped, "family": "renamed"})
+    with pytest.raises(LookupError, match="PC8's rule family 'renamed' is not among FAMILIES"):
+        catalogue.fitted("PC8")
+    monkeypatch.setitem(catalogue._FITTED, "PC8", {**shipped, "coefficients": {}})
+    with pytest.raises(LookupError, match=f"PC8's rule family '{shipped['family']}' has no coefficient for"):
+        catalogue.fitted("PC8")
+    monkeypatch.setitem(catalogue._FITTED, "PC8", shipped)
+    assert np.allclose(catalogue.fitted("PC8")["rule"](np.eye(21)), BY_CODE["PC8"].rule(np.eye(21)))
