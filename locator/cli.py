@@ -300,7 +300,8 @@ def _run_fit(args: argparse.Namespace) -> int:
     for code, point in fitted["points"].items():
         terms = ", ".join(f"{value:+.4f} x {name}" for name, value in point["coefficients"].items())
         cv = point["cross_validated"]
-        print(f"{code}: {point['family']}: {terms}; 80% ring {point['radius']:.3f};"
+        cue = f"; image cue {point['image_cue']}" if "image_cue" in point else ""
+        print(f"{code}: {point['family']}: {terms}{cue}; 80% ring {point['radius']:.3f};"
               f" cross-validated PCK@0.10 {cv['pck@0.10']:.2f}, median {cv['median']:.3f} (n {cv['n']})")
     if args.write:
         write_output(FITTED_RULES, (json.dumps(fitted, indent=1, ensure_ascii=False) + "\n").encode(), "--write")

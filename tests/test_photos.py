@@ -284,6 +284,10 @@ def test_fit_from_the_labels_reproduces_the_shipped_constants(shared_hands, caps
     assert code == 0, printed
     assert "fitted_rules.json: the same constants" in printed
     shipped = json.loads(FITTED_RULES.read_text())["points"]
+    for code, point in shipped.items():  # each point's line names its image cue, if the fit chose one
+        line = next(line for line in printed.splitlines() if line.startswith(f"{code}: "))
+        cue = point.get("image_cue")
+        assert (f"; image cue {cue};" in line if cue else "; image cue " not in line), line
     assert {point.code: point.radius for point in CATALOGUE if point.code in shipped} == {
         code: point["radius"] for code, point in shipped.items()}
 
