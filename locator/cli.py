@@ -138,8 +138,6 @@ def _run_locate(args: argparse.Namespace) -> int:
 
 def _plan_outputs(jobs: list[tuple[Path, Path]], out: Path, overwrite: bool) -> list[Path]:
     """Where each annotated image goes: never onto an input, never over a file unless --overwrite."""
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {out}: exists and is not a folder")
     check_output_folder(out, "--out")
     inputs = {path.resolve() for path, _ in jobs if path.exists()}
     planned: list[Path] = []

@@ -127,8 +127,6 @@ def fetch(
         raise UserError(f"mirror folder not found: {mirror}")
     if mirror is None and not allow_download:
         raise UserError(f"no mirror folder (pass --from DIR or set {MIRROR_ENV}) and downloading not allowed (--download)")
-    if dest.exists() and not dest.is_dir():
-        raise UserError(f"destination is not a folder: {dest}")
     check_output_folder(dest, "--to")
     dest.mkdir(parents=True, exist_ok=True)
 

@@ -291,6 +291,8 @@ def test_outputs_that_cannot_be_written_are_refused_before_any_work(tmp_path, sh
         "bench --json": ["bench", "--images", str(shared_hands / "images"), "--frames", "30",
                          "--json", str(a_file / "bench.json")],
         "samples --to": ["samples", "--to", str(a_file / "photos"), "--from", str(shared_hands / "images")],
+        "locate --out, a file": ["locate", str(hand_photo), "--out", str(a_file)],
+        "samples --to, a file": ["samples", "--to", str(a_file), "--from", str(shared_hands / "images")],
     }
     for name, argv in commands.items():
         assert main(argv) == 2, name
