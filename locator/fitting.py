@@ -105,18 +105,15 @@ def errors(weights: np.ndarray, samples: Sequence[Sample], code: str, option: ob
 
 
 def leave_one_group_out(samples: Sequence[Sample], code: str,
-                        procedure: Callable[[Sequence[Sample]], np.ndarray],
-                        option_procedure: Callable[[Sequence[Sample]], object] | None = None) -> np.ndarray:
-    """Each sample's error under the rule weights ``procedure`` makes from the other groups' samples (and
-    the option ``option_procedure`` chooses on them)."""
+                        procedure: Callable[[Sequence[Sample]], tuple[np.ndarray, object]]) -> np.ndarray:
+    """Each sample's error under the rule weights and the option (None: the rule's point as it is) that
+    ``procedure`` makes from the other groups' samples."""
     result = np.empty(len(samples))
     groups = np.array([s.group for s in samples])
     for group in sorted(set(groups)):
         inside = groups == group
-        training = [s for s, held in zip(samples, inside) if not held]
-        option = option_procedure(training) if option_procedure else None
-        result[inside] = errors(procedure(training), [s for s, held in zip(samples, inside) if held], code,
-                                option)
+        weights, option = procedure([s for s, held in zip(samples, inside) if not held])
+        result[inside] = errors(weights, [s for s, held in zip(samples, inside) if held], code, option)
     return result
 
 
@@ -138,7 +135,7 @@ def choose(families: Sequence[Family], samples: Sequence[Sample], code: str) -> 
     if len({s.group for s in samples}) < MIN_GROUPS_TO_CHOOSE:
         return families[0]
     placed = np.array([code not in s.withheld for s in samples])
-    held_out = [leave_one_group_out(samples, code, lambda t, f=family: fitted_weights(f, t, code))[placed]
+    held_out = [leave_one_group_out(samples, code, lambda t, f=family: (fitted_weights(f, t, code), None))[placed]
                 for family in families]
     return families[one_standard_error(held_out)]
 
@@ -162,8 +159,8 @@ def choose_option(options: Sequence[object], family: Family, samples: Sequence[S
             or any(s.refine is None for s in samples)):
         return options[0]
     placed = [s for s in samples if code not in s.withheld]
-    held_out = [leave_one_group_out(placed, code, lambda training: fitted_weights(family, training, code),
-                                    lambda training, option=option: option)
+    held_out = [leave_one_group_out(placed, code, lambda training, option=option:
+                                    (fitted_weights(family, training, code), option))
                 for option in options]
     return options[one_standard_error(held_out)]
 
@@ -199,9 +196,12 @@ def fit_point(code: str, families: Sequence[Family], samples: Sequence[Sample],
     family = choose(families, labelled, code)
     coefficients = fit(family, labelled, code)
     option = choose_option(options, family, labelled, code)
-    held_out = leave_one_group_out(
-        labelled, code, lambda training: fitted_weights(choose(families, training, code), training, code),
-        lambda training: choose_option(options, choose(families, training, code), training, code))
+
+    def whole_procedure(training: Sequence[Sample]) -> tuple[np.ndarray, object]:
+        chosen = choose(families, training, code)
+        return fitted_weights(chosen, training, code), choose_option(options, chosen, training, code)
+
+    held_out = leave_one_group_out(labelled, code, whole_procedure)
     return FittedPoint(code, family, coefficients, errors(family.weights(coefficients), labelled, code, option),
                        held_out, np.array([code not in s.withheld for s in labelled]), option)
 

@@ -288,7 +288,7 @@ def test_cross_validation_never_trains_on_the_held_out_person():
 
     def procedure(training):
         seen.append({s.group for s in training})
-        return fitted_weights(FAMILIES["LI4"][0], training, "LI4")
+        return fitted_weights(FAMILIES["LI4"][0], training, "LI4"), None
 
     held_out = leave_one_group_out(samples, "LI4", procedure)
     assert [sorted({s.group for s in samples} - groups) for groups in seen] == [[f"person {n}"] for n in range(4)]
