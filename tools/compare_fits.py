@@ -19,9 +19,10 @@ leave-one-person-out fold, so no figure is chosen on the hands it is scored on:
 - label-noise weights: each hand weighted by 1 / (rule's variance + the label's variance), the label's
   from the two annotators' spread (mean of two marks: spread^2 / 8 per axis), the rule's from the
   training residuals (iterated), so a hand the annotators disagree on pulls less;
-- more wrist families: the shipped choice among the wrist points' families plus two more (the palm's
-  base: also toward the thumb's base and the little-finger knuckle; the middle finger: also back along
-  its first phalanx), for a wrist landmark that sits off the crease.
+- more wrist families: the shipped choice among the wrist points' families plus three more (the
+  palm's base: also toward the thumb's base and the little-finger knuckle; the middle finger: also back
+  along its first phalanx; the fingers: also back by the four fingers' mean length, a scale that does not
+  hang on the wrist landmark), for a wrist landmark that sits off the crease.
 
 ``--mirror-average`` changes the landmarks instead of the fit: each hand's landmarks are the mean of
 those found in the photo and in its mirror image (flipped back), a second look at twice the detection.
@@ -66,18 +67,24 @@ Predictor = Callable[[Sample, str], np.ndarray]  # (hand, its face) -> the point
 _PALM_BASE = (toward("toward the thumb's base", at(L.THUMB_CMC), at(L.WRIST)),
               toward("toward the little-finger knuckle", at(L.PINKY_MCP), at(L.WRIST)))
 _MIDDLE_PHALANX = (toward("back along the middle finger", at(L.MIDDLE_MCP), at(L.MIDDLE_PIP)),)
+_FINGERS = (toward("back by the fingers' length",
+                   {k: 0.25 for k in (L.INDEX_MCP, L.MIDDLE_MCP, L.RING_MCP, L.PINKY_MCP)},
+                   {k: 0.25 for k in (L.INDEX_TIP, L.MIDDLE_TIP, L.RING_TIP, L.PINKY_TIP)}),)
 WRIST_FAMILIES = {code: tuple(Family(f"{family.name}, {extra_name}", family.origin, family.terms + extra)
                               for family in FAMILIES[code][:1]
-                              for extra_name, extra in (("palm base", _PALM_BASE), ("middle finger", _MIDDLE_PHALANX)))
+                              for extra_name, extra in (("palm base", _PALM_BASE), ("middle finger", _MIDDLE_PHALANX),
+                                                        ("fingers", _FINGERS)))
                   for code in ("PC7", "HT7", "LU9", "PC6")}
 
 
 class Hand(NamedTuple):
-    """A labelled hand as the fit sees it, the face the locator decided, the annotators' spread per point."""
+    """A labelled hand as the fit sees it, the face the locator decided, the annotators' spread per point,
+    and its name (photo#number)."""
 
     sample: Sample
     face: str
     spread: dict[str, float]
+    name: str
 
 
 def mirror_averaged(detector: HandDetector) -> Callable[[Path], list]:
@@ -97,7 +104,8 @@ def mirror_averaged(detector: HandDetector) -> Callable[[Path], list]:
 
 def collect(labels: list[Path], images: Path, max_hands: int, mirror_average: bool = False) -> list[Hand]:
     """Every labelled hand the detector finds, as the fit sees it, with the face the locator decided and
-    the annotators' spread (read from each file: joining the files keeps the first file's)."""
+    the annotators' spread (read from each file: joining the files keeps the first file's). Without the
+    image cues' ``refine`` (no alternative here applies them, and it cannot go into ``--cache``)."""
     spreads = {(entry["image"], code, tuple(xy)): hand.get("spread", {}).get(code)
                for path in labels for entry in load_labels(path) for hand in entry["hands"]
                for code, xy in hand["points"].items()}
@@ -106,8 +114,9 @@ def collect(labels: list[Path], images: Path, max_hands: int, mirror_average: bo
             return analyse_photo(path, detector).hands
         if mirror_average:
             locate = mirror_averaged(detector)
-        return [Hand(sample(group, label, hand), hand.facing,
-                     {code: spreads.get((name.split("#")[0], code, tuple(xy))) for code, xy in label["points"].items()})
+        return [Hand(replace(sample(group, label, hand), refine=None), hand.facing,
+                     {code: spreads.get((name.split("#")[0], code, tuple(xy))) for code, xy in label["points"].items()},
+                     name)
                 for name, group, label, hand in labelled_hands(load_label_files(labels), images, locate)
                 if hand is not None]
 
@@ -126,7 +135,7 @@ def solve(family: Family, extra: Sequence[Term], hands: Sequence[Hand], code: st
             a[:, len(family.terms):] = 0
         return a
 
-    placed = [(s, f) for s, f, _ in hands if code not in s.withheld]
+    placed = [(s, f) for s, f, *_ in hands if code not in s.withheld]
     w = np.ones(len(placed)) if weights is None else weights
     a = np.concatenate([np.sqrt(wi) * columns(s, f) for wi, (s, f) in zip(w, placed)])
     b = np.concatenate([np.sqrt(wi) * (s.targets[code] - origin @ s.landmarks) / s.scale
@@ -144,7 +153,7 @@ def cross_validate(hands: Sequence[Hand], code: str,
     for group in sorted(set(groups)):
         predict = procedure([h for h, g in zip(hands, groups) if g != group])
         for i in np.flatnonzero(groups == group):
-            s, face, _ = hands[i]
+            s, face, *_ = hands[i]
             out[i] = np.linalg.norm(predict(s, face) - s.targets[code]) / s.scale
     return out
 
@@ -154,7 +163,7 @@ def least_absolute(family: Family, hands, code: str, rounds: int = 30) -> Predic
     for _ in range(rounds):
         predict = solve(family, (), hands, code, weights)
         residuals = [np.linalg.norm(predict(s, f) - s.targets[code]) / s.scale
-                     for s, f, _ in hands if code not in s.withheld]
+                     for s, f, *_ in hands if code not in s.withheld]
         weights = 1 / np.maximum(residuals, 0.01)
     return predict
 
@@ -168,7 +177,7 @@ def label_noise_weights(family: Family, hands, code: str, rounds: int = 5) -> Pr
     weights = None
     for _ in range(rounds):
         predict = solve(family, (), hands, code, weights)
-        squared = np.array([np.sum(((predict(s, f) - s.targets[code]) / s.scale) ** 2) / 2 for s, f, _ in placed])
+        squared = np.array([np.sum(((predict(s, f) - s.targets[code]) / s.scale) ** 2) / 2 for s, f, *_ in placed])
         weights = 1 / (max(float(np.mean(squared - label_variance)), 1e-4) + label_variance)
     return predict
 
