@@ -14,7 +14,8 @@ person; the wrist points have no image cue): the tool checks that its errors are
    photo), the hand's size in the picture (the labels' scale over the picture's longer side) and the
    two annotators' spread (- where the label file gives none);
 2. per group (camera; hand size in the picture below or above the median): PCK@0.10 and the mean vector;
-3. what limits PCK@0.10: the figure if the crease's place along the hand were known (each point moved
+3. what limits PCK@0.10: how far apart two label rounds mark the crease's middle (PC7 in the last file,
+   ``wrist`` in the first); the figure if the crease's place along the hand were known (each point moved
    along the axis by the labelled PC7's offset from the fold's PC7); the hands whose annotators are 0.10
    or more apart; the webcam person's hands with the rule fitted on that person's other hands (leave one
    hand out), and the other people's with the rule fitted on the other people only.
@@ -35,6 +36,7 @@ import numpy as np
 from compare_fits import Hand, collect
 from locator.catalogue import FAMILIES
 from locator.detector import PHOTO_MAX_HANDS
+from locator.evaluate import load_label_files
 from locator.fitting import Sample, choose, fit_point, fitted_weights
 from locator.geometry import Landmark as L
 
@@ -141,6 +143,11 @@ def main() -> None:
         print(f"  {title:16}" + "   ".join(cells))
 
     print(f"\n3. what limits PCK@{THRESHOLD:.2f}")
+    first_round = {f"{entry['image']}#{number}": np.asarray(hand["points"]["wrist"], dtype=float)
+                   for entry in load_label_files(args.labels) for number, hand in enumerate(entry["hands"], start=1)}
+    rounds = [np.linalg.norm(h.sample.targets["PC7"] - first_round[h.name]) / h.sample.scale for h in labelled["PC7"]]
+    print(f"  the crease's middle, PC7 ({args.labels[-1].name}) against wrist ({args.labels[0].name}): median "
+          f"{np.median(rounds):.3f} apart, 0.10 or more on {sum(d >= THRESHOLD for d in rounds)} of {len(rounds)}")
     for code in CODES:
         on_crease = [h for h in labelled[code] if "PC7" in h.sample.targets]
         crease_known = [np.linalg.norm(offset(h, code, shown[code][h.name])
