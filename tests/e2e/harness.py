@@ -223,7 +223,8 @@ def streamlit_server(
     The repository root is put on PYTHONPATH so the page can import `locator`. The server's
     output goes to a log file (`server.log()`); a server that does not answer its health check
     within `startup_timeout` seconds raises RuntimeError carrying that log. A block that ends
-    normally fails if the log warns of anything deprecated (every browser test checks it).
+    normally fails if the log warns of anything deprecated (every browser test checks it); a block that
+    fails prints the log's last part (with the trace of the page's runs, `patches.py`) to stderr.
     """
     port = free_port()
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="e2e-streamlit-"))
@@ -271,7 +272,11 @@ def streamlit_server(
                     f"command: {' '.join(cmd)}\n--- server log ---\n{server.log()}"
                 )
             time.sleep(0.2)
-        yield server
+        try:
+            yield server
+        except BaseException:
+            print(f"--- the server's log, last part ({log_path}) ---\n{server.log(20_000)}", file=sys.stderr)
+            raise
         deprecated = server.deprecation_warnings()
         assert not deprecated, f"the server warned of deprecations: {deprecated[:5]}"
     finally:
@@ -324,6 +329,10 @@ def chromium_context(y4m_path, *, viewport: tuple[int, int] = (1280, 1024), **op
         context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         try:
             yield context
+        except BaseException:
+            for page in context.pages:  # what the visitor saw when the test failed
+                print(f"--- the page {page.url} showed ---\n{page.inner_text('body')[:3000]}", file=sys.stderr)
+            raise
         finally:
             context.close()
 

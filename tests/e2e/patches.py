@@ -13,6 +13,9 @@ wrapper pages (`serve_app.py`, `demo_app.py`); the product never imports this mo
   it saw end, how many times a routine button changed the routine (``act_skip``, ...) or was not acted on
   as a click delivered again (``repeat_skip``, ...), and how many photos were analysed, written to files
   in `$E2E_COUNTS_DIR`, so tests can wait for the server without reading debug text off the page.
+- A trace of the page's runs in the server's log: every rerun the browser asks for (the whole page or a
+  fragment, and the buttons it presses) and every run's start and end, one line each, so a failing
+  browser test's log (printed by the harness) says whether a click reached the server.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ def apply() -> None:
         _loopback_ice()
         _keep_stream_rendered()
         _count_calls()
+        _trace_runs()
         _applied = True
 
 
@@ -120,3 +124,33 @@ def _count_calls() -> None:
         return analyse(*args, **kwargs)
 
     locator.photos.analyse_photo = counted_analyse
+
+
+def _trace_runs() -> None:
+    import sys
+
+    from streamlit.runtime.app_session import AppSession
+
+    def trace(line: str) -> None:
+        print(f"e2e-trace {time.monotonic():.3f} {line}", file=sys.stderr, flush=True)
+
+    asked = AppSession._handle_rerun_script_request
+    handled = AppSession._handle_scriptrunner_event_on_event_loop
+
+    @functools.wraps(asked)
+    def traced_ask(self, client_state=None):
+        if client_state is not None:
+            pressed = [state.id[-24:] for state in client_state.widget_states.widgets
+                       if state.WhichOneof("value") == "trigger_value" and state.trigger_value]
+            what = client_state.fragment_id[-8:] or "page"
+            trace(f"session {self.id[:8]} asks: {what} auto={client_state.is_auto_rerun} pressed={pressed}")
+        return asked(self, client_state)
+
+    @functools.wraps(handled)
+    def traced_event(self, sender, event, *args, **kwargs):
+        if event.name != "ENQUEUE_FORWARD_MSG":
+            trace(f"session {self.id[:8]} {event.name.lower()}")
+        return handled(self, sender, event, *args, **kwargs)
+
+    AppSession._handle_rerun_script_request = traced_ask
+    AppSession._handle_scriptrunner_event_on_event_loop = traced_event
