@@ -140,21 +140,29 @@ def choose(families: Sequence[Family], samples: Sequence[Sample], code: str) -> 
     return families[one_standard_error(held_out)]
 
 
-def one_standard_error(held_out: Sequence[np.ndarray]) -> int:
+def one_standard_error(held_out: Sequence[np.ndarray], paired: bool = False) -> int:
     """The first candidate (candidates are listed simplest first) whose mean error is within one standard
-    error of the best one's: a richer candidate must beat the noise of the comparison."""
+    error of the best one's: a richer candidate must beat the noise of the comparison. ``paired``: the
+    standard error of each candidate's hand-by-hand difference from the best, for candidates that change
+    few hands (an image cue against none: most hands' errors are the same on both sides, so how far the
+    hands' errors spread says nothing about whether the cue helps)."""
     means = [float(np.mean(errors)) for errors in held_out]
     best = int(np.argmin(means))
-    limit = means[best] + float(np.std(held_out[best]) / np.sqrt(len(held_out[best])))
-    return next(number for number, mean in enumerate(means) if mean <= limit)
+
+    def noise(number: int) -> float:
+        spread = np.asarray(held_out[number]) - held_out[best] if paired else held_out[best]
+        return float(np.std(spread) / np.sqrt(len(spread)))
+
+    return next(number for number, mean in enumerate(means) if mean <= means[best] + noise(number))
 
 
 def choose_option(options: Sequence[object], family: Family, samples: Sequence[Sample], code: str) -> object:
     """How to show the point after ``family``'s rule: among ``options`` (the first is None, the rule's
     point as it is; then image cues), the first whose mean leave-one-group-out error on the hands where
     the point is placed (the family refitted without each group, then the option) is within one
-    standard error of the best option's (a cue must beat the noise of the comparison to be used). With
-    fewer than MIN_GROUPS_TO_CHOOSE groups, or no picture seen, the rule alone."""
+    standard error of its hand-by-hand difference from the best option's (a cue must beat the noise of
+    the comparison to be used; paired, as the options are scored on the same hands). With fewer than
+    MIN_GROUPS_TO_CHOOSE groups, or no picture seen, the rule alone."""
     if (len(options) < 2 or len({s.group for s in samples}) < MIN_GROUPS_TO_CHOOSE
             or any(s.refine is None for s in samples)):
         return options[0]
@@ -162,7 +170,7 @@ def choose_option(options: Sequence[object], family: Family, samples: Sequence[S
     held_out = [leave_one_group_out(placed, code, lambda training, option=option:
                                     (fitted_weights(family, training, code), option))
                 for option in options]
-    return options[one_standard_error(held_out)]
+    return options[one_standard_error(held_out, paired=True)]
 
 
 @dataclass(frozen=True)

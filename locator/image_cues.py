@@ -56,7 +56,7 @@ class ImageCue:
 # Per point, what the fit may choose (None first: the rule's point as it is).
 CUE_OPTIONS: dict[str, tuple[ImageCue | None, ...]] = {
     code: (None, *(ImageCue(settings.name, frozenset({code}), partial(web_margin.move_to_margin, settings=settings),
-                            live=web_margin.LIVE) for settings in web_margin.OPTIONS))
+                            live=web_margin.LIVE) for settings in web_margin.options(code)))
     for code in web_margin.WEBS}
 
 

@@ -15,10 +15,11 @@ the rest of the band stays that far above the skin before it: a gap, not a creas
 the rule put it. Pure numpy; a few hundred pixels per web.
 
 How clear a rise must be, and how much brightness counts beside colour, are not set by hand: a few
-settings (:data:`OPTIONS`) and "no cue" are offered to the fit, which chooses per web, inside every
-fold of the cross-validation as for the rules (:func:`locator.fitting.choose_option`). The rest (the
-band's length and width, the skin taken from its proximal end, an edge two samples wide) was settled
-looking at all 40 development hands, so it is not cross-validated: see README, "Accuracy".
+settings (:func:`options`; for the thumb web also a longer band) and "no cue" are offered to the fit,
+which chooses per web, inside every fold of the cross-validation as for the rules
+(:func:`locator.fitting.choose_option`). The rest (the band's width, the skin taken from its proximal
+end, an edge two samples wide, the two band lengths offered) was settled looking at all 40 development
+hands, so it is not cross-validated: see README, "Accuracy".
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class MarginSettings:
     step: float                # the profile must rise by this many skin spreads
     reach: float = 0.10        # the band runs this far either side of the rule's point
     half_width: float = 0.02   # and this far across it
-    samples: int = 41          # along the band (every 0.005 hand sizes)
+    spacing: float = 0.005     # between samples along the band
     lines: int = 5             # across it
     skin: float = 0.02         # the proximal length taken as the web's skin
     shortest_gap: float = 0.02  # the gap must run at least this far past the margin, within the band
@@ -64,11 +65,27 @@ class MarginSettings:
     floor: float = 3.0         # a skin spread is taken as at least this (a flat patch is not noise-free)
 
     @property
+    def samples(self) -> int:
+        """Along the band, both ends included."""
+        return int(round(2 * self.reach / self.spacing)) + 1
+
+    @property
     def name(self) -> str:
-        return f"web margin: brightness x{self.brightness:g}, step {self.step:g}"
+        reach = "" if self.reach == MarginSettings.reach else f", reach {self.reach:g}"
+        return f"web margin: brightness x{self.brightness:g}, step {self.step:g}{reach}"
 
 
 OPTIONS = tuple(MarginSettings(brightness, step) for brightness in (0.3, 1.0) for step in (3.0, 5.0, 8.0))
+# The thumb web's gap is the longest, and where its margin lies moves most with the thumb's spread: the
+# rule's point may sit 0.1 hand sizes or more from it, so its band may also reach farther (then its skin
+# patch lies farther into the web, not on the margin's blur). The fit chooses, in every fold.
+THUMB_WEB_OPTIONS = OPTIONS + tuple(MarginSettings(settings.brightness, settings.step, reach=0.15)
+                                    for settings in OPTIONS)
+
+
+def options(code: str) -> tuple[MarginSettings, ...]:
+    """The settings the fit may choose among for the web ``code``."""
+    return THUMB_WEB_OPTIONS if code == "EX-UE9-1" else OPTIONS
 
 
 def along_fingers(landmarks: np.ndarray, code: str) -> np.ndarray:

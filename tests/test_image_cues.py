@@ -8,7 +8,7 @@ import pytest
 
 from locator.catalogue import FAMILIES
 from locator.fitting import (Sample, choose_option, errors, fit_point, fitted_weights, leave_one_group_out,
-                             same_constants, to_json)
+                             one_standard_error, same_constants, to_json)
 from locator.geometry import hand_size
 from locator.hands import DetectedHand, locate_hand
 from locator.image_cues import CUE_OPTIONS, CUES, LIVE_CUES, ImageCue, apply_cues, fitted_cues, refiner
@@ -116,6 +116,19 @@ def test_an_option_is_used_only_when_it_beats_the_rule_alone():
     fitted = fit_point("LI4", (family,), samples, (None, "astray", "exact"))
     assert fitted.option == "exact" and np.allclose(fitted.cross_validated, 0.0)
     assert fit_point("LI4", (family,), samples).option is None
+
+
+def test_an_option_is_compared_with_none_hand_by_hand():
+    """A cue that moves few hands, each a little closer, on hands whose errors spread widely: its gain is
+    far below the spread of the errors across hands (the plain rule keeps no cue) but clear against the
+    noise of the hand-by-hand differences (the paired rule takes it); a cue that helps some hands as much
+    as it hurts others is not taken either way."""
+    none = np.linspace(0.01, 0.30, 20)
+    helps = none - np.where(np.arange(20) < 5, 0.008, 0.0)
+    assert one_standard_error([none, helps]) == 0
+    assert one_standard_error([none, helps], paired=True) == 1
+    mixed = none + np.where(np.arange(20) % 2, 0.05, -0.05) - 0.004
+    assert one_standard_error([none, mixed], paired=True) == 0
 
 
 def test_the_chosen_cue_is_written_beside_the_rule_and_a_changed_cue_is_not_the_same_constants():

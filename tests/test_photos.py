@@ -210,17 +210,17 @@ WEBS = "EX-UE9 Baxie (finger webs) (all 4)"
 
 def test_evaluation_on_development_labels_cross_validated_by_person(evaluation):
     """The issue's targets, cross-validated by person (README, "Accuracy"). Met: PC8, the three finger
-    webs' PCK@0.10 and LI4 (8 of 9 hands, whose errors all sit near 0.10: one hand either way moves it by
-    0.11; PCK@0.20 is 1). Not met, asserted at today's level so they cannot slip: the webs' median (0.0253
-    of 0.025, with the web margin cue) and the thumb web (0.825 over all labels, 0.89 over the points
-    placed, of 0.90)."""
+    webs' PCK@0.10, the webs' median (0.023 of 0.025, with the web margin cue) and LI4 (8 of 9 hands, whose
+    errors all sit near 0.10: one hand either way moves it by 0.11; PCK@0.20 is 1). Not met, asserted at
+    today's level so it cannot slip: the thumb web (0.85 over all labels, of 0.90; 0.92 over the points
+    placed)."""
     figures = json.loads(evaluation)
     cv, placed, in_sample = figures["cross_validated"], figures["cross_validated_placed"], figures["points"]
     assert cv["PC8"]["pck@0.10"] >= 0.92
     for web in ("EX-UE9-2", "EX-UE9-3", "EX-UE9-4"):
         assert cv[web]["pck@0.10"] >= 0.90, web
-    assert placed["EX-UE9-1"]["pck@0.10"] >= 0.89 and cv["EX-UE9-1"]["pck@0.10"] >= 0.825
-    assert cv[WEBS]["median"] <= 0.026
+    assert placed["EX-UE9-1"]["pck@0.10"] >= 0.90 and cv["EX-UE9-1"]["pck@0.10"] >= 0.85
+    assert cv[WEBS]["median"] <= 0.025
     assert cv["LI4"]["pck@0.10"] >= 0.80 and cv["LI4"]["pck@0.20"] == 1.0
     for code in ("LI4", "PC8", "EX-UE9-1", "EX-UE9-2", "EX-UE9-3", "EX-UE9-4"):  # no over-fit
         assert in_sample[code]["pck@0.10"] - cv[code]["pck@0.10"] <= 0.05, code

@@ -6,7 +6,7 @@ import pytest
 from locator.geometry import Landmark as L
 from locator.geometry import hand_size
 from locator.image_cues import HandPicture
-from locator.web_margin import OPTIONS, along_fingers, move_to_margin
+from locator.web_margin import OPTIONS, WEBS, along_fingers, move_to_margin, options
 
 from .synthetic import right_palm_landmarks
 
@@ -98,3 +98,18 @@ def test_the_cue_follows_the_hand_mirrored_or_turned(turn):
     found = move_to_margin(HandPicture(np.ascontiguousarray(turned), move(landmarks), "palm"), CODE,
                            move(rule_point[None])[0], SETTINGS)
     assert np.linalg.norm(found - expected) <= 0.006 * size   # pixel rounding, at most a sample
+
+
+def test_only_the_thumb_web_may_read_a_longer_band_that_reaches_a_margin_the_shorter_misses():
+    """A rule's point 0.12 hand sizes short of the margin: the band 0.10 either side sees skin only and
+    leaves it; the thumb web's longer band (0.15) reaches the gap and moves the point to the margin."""
+    longer = [settings for settings in options("EX-UE9-1") if settings.reach > SETTINGS.reach]
+    assert longer and all(options(code) == OPTIONS for code in WEBS[1:])
+    assert len({settings.name for settings in options("EX-UE9-1")}) == len(options("EX-UE9-1"))  # the fit names them
+    landmarks = right_palm_landmarks()
+    size, along = hand_size(landmarks), along_fingers(landmarks, CODE)
+    rule_point = margin_of(landmarks) - 0.12 * size * along
+    view = HandPicture(drawn_hand(landmarks, DARK, WALL), landmarks, "palm")
+    assert np.array_equal(move_to_margin(view, CODE, rule_point, SETTINGS), rule_point)
+    moved_along, _ = shift_along(landmarks, move_to_margin(view, CODE, rule_point, longer[0]), rule_point)
+    assert moved_along == pytest.approx(0.12, abs=0.008)
