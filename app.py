@@ -6,7 +6,6 @@ and the photo pipeline (`locator.photos`) know nothing about Streamlit. Start it
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -133,14 +132,7 @@ HIDE_SCRIPT_ONLY_COMPONENTS = "<style>.st-key-camera_permission, [class*='st-key
 
 # --- shared resources -----------------------------------------------------------------------------
 
-# Made once and shared by every visitor of this server. Without a spinner: on a cache miss Streamlit
-# sends a "spinner cleared" message to the spot where the next element goes even when no spinner showed,
-# and on the first Continue of a fresh server the routine picker drawn there after such a miss went
-# missing from the page (once in CI, once in 36 browser-test runs under load; never without the spinner).
-shared_resource = functools.partial(st.cache_resource, show_spinner=False)
-
-
-@shared_resource
+@st.cache_resource
 def photo_detector() -> tuple[HandDetector, threading.Lock]:
     """One IMAGE-mode detector for the whole server; MediaPipe graphs are not re-entrant, hence the lock."""
     return HandDetector(), threading.Lock()
@@ -276,7 +268,7 @@ def samples_folder() -> Path | None:
     return Path(configured) if configured else None
 
 
-@shared_resource(ttl=60)
+@st.cache_resource(ttl=60)
 def sample_gallery(folder: Path | None) -> list[tuple[Path, np.ndarray]]:
     """Up to :data:`GALLERY_SIZE` photos of the host's sample folder with small thumbnails."""
     from PIL import Image
@@ -324,27 +316,27 @@ def photo_mode() -> None:
 
 # --- live mode ------------------------------------------------------------------------------------
 
-@shared_resource
+@st.cache_resource
 def detection_pool() -> DetectionPool | None:
     """Worker processes detecting hands for every viewer of this server (host setting
     ``LOCATOR_DETECT_WORKERS``; 0 detects in the page process)."""
     return DetectionPool.from_environment()
 
 
-@shared_resource
+@st.cache_resource
 def live_settings() -> LiveSettings:
     """The host's settings for the live view (``LOCATOR_MAX_VIEWERS``, ``LOCATOR_VIEWER_FPS``,
     ``LOCATOR_ICE_SERVERS``)."""
     return LiveSettings.from_environment()
 
 
-@shared_resource
+@st.cache_resource
 def viewer_slots() -> ViewerSlots:
     """Who is in the live view of this server, at most the host's ``LOCATOR_MAX_VIEWERS``."""
     return ViewerSlots(live_settings().max_viewers)
 
 
-@shared_resource
+@st.cache_resource
 def report_routine_problems() -> None:
     """The host's routine files that were left out, once, in the server's log (not on the page: they
     name files of the server)."""
@@ -352,7 +344,7 @@ def report_routine_problems() -> None:
         print(f"locator: routine file left out: {problem}", file=sys.stderr)
 
 
-@shared_resource
+@st.cache_resource
 def frame_share() -> FrameShare | None:
     """The host's ``LOCATOR_FRAME_BUDGET``, shared equally by every live video of this server."""
     budget = live_settings().frame_budget
