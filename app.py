@@ -15,6 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 import av
 import numpy as np
@@ -437,8 +438,8 @@ def routine_panel(controller: LiveController) -> None:
     for note in controller.status(time.monotonic()).notes:
         st.info(note)
     with st.container(border=True, key="step_card"):
-        st.fragment(step_now, run_every=0.5)(controller)
-        st.fragment(routine_buttons)(controller)
+        live_fragment(step_now, controller, run_every=0.5)
+        live_fragment(routine_buttons, controller)
 
 
 def step_now(controller: LiveController) -> None:
@@ -488,6 +489,18 @@ def routine_buttons(controller: LiveController) -> None:
                       on_click=controller.act, args=(action, status.actions))
 
 
+def live_fragment(body: Callable[[LiveController], None], controller: LiveController,
+                  run_every: float | None = None) -> None:
+    """``body`` as a fragment (drawn again on its own, every ``run_every`` seconds if given) in a container
+    of its own. When a fragment's own run starts just after a whole-page run, before that run's messages
+    have left the server, Streamlit 1.67 drops the fragment's part of them; the browser then removes the
+    fragment's old box, the elements after it move up one place, and the fragment's new box lands on the
+    next one (the routine picker vanished after Continue) or on a place that is gone (the page went
+    blank: "Cannot set a node at a delta path"). In a container of its own only the fragment can move."""
+    with st.container():
+        st.fragment(body, run_every=run_every)(controller)
+
+
 def live_mode() -> None:
     if not viewer_slots().claim(viewer_id()):
         st.warning(live_settings().busy_message())
@@ -505,9 +518,9 @@ def live_mode() -> None:
             st.error(CAMERA_BLOCKED)  # instead of its raw "NotAllowedError"
         else:
             live_video(controller)
-        st.fragment(live_hand_map, run_every=1.0)(controller)
+        live_fragment(live_hand_map, controller, run_every=1.0)
     with panel:
-        st.fragment(camera_status, run_every=0.5)(controller)
+        live_fragment(camera_status, controller, run_every=0.5)
         decision = cleared_to_start()
         if decision is None:
             safety_screen()

@@ -13,6 +13,9 @@ wrapper pages (`serve_app.py`, `demo_app.py`); the product never imports this mo
   it saw end, how many times a routine button changed the routine (``act_skip``, ...) or was not acted on
   as a click delivered again (``repeat_skip``, ...), and how many photos were analysed, written to files
   in `$E2E_COUNTS_DIR`, so tests can wait for the server without reading debug text off the page.
+- Late messages (`E2E_FLUSH_SECONDS`): the server sends the browser its messages this seldom (Streamlit:
+  every 5 ms), as a busy server does, so that a fragment's run often starts before the last page run's
+  messages have left (`test_busy_server.py`).
 - A trace of the page's runs in the server's log: every rerun the browser asks for (the whole page or a
   fragment, and the buttons it presses) and every run's start and end, one line each, so a failing
   browser test's log (printed by the harness) says whether a click reached the server.
@@ -41,6 +44,7 @@ def apply() -> None:
         _keep_stream_rendered()
         _count_calls()
         _trace_runs()
+        _late_messages()
         _applied = True
 
 
@@ -124,6 +128,14 @@ def _count_calls() -> None:
         return analyse(*args, **kwargs)
 
     locator.photos.analyse_photo = counted_analyse
+
+
+def _late_messages() -> None:
+    seconds = os.environ.get("E2E_FLUSH_SECONDS")
+    if seconds:
+        import streamlit.runtime.runtime as runtime
+
+        runtime.MESSAGE_FLUSH_INTERVAL_SECS = float(seconds)  # read by the server's loop on every pass
 
 
 def _trace_runs() -> None:
