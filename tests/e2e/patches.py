@@ -18,12 +18,17 @@ wrapper pages (`serve_app.py`, `demo_app.py`); the product never imports this mo
   messages have left (`test_busy_server.py`).
 - A trace of the page's runs in the server's log: every rerun the browser asks for (the whole page or a
   fragment, and the buttons it presses) and every run's start and end, one line each, so a failing
-  browser test's log (printed by the harness) says whether a click reached the server.
+  browser test's log (printed by the harness) says whether a click reached the server. A run's start
+  names the fragments it reruns, and the trace marks the events Streamlit drops because they come from a
+  runner that is no longer the session's: a rerun asked for after a run has finished but before the
+  server has handled that run's events gets a new runner, and the finished run's messages (its new
+  elements included) never reach the browser.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import threading
 import time
@@ -158,10 +163,17 @@ def _trace_runs() -> None:
             trace(f"session {self.id[:8]} asks: {what} auto={client_state.is_auto_rerun} pressed={pressed}")
         return asked(self, client_state)
 
+    signature = inspect.signature(handled)
+
     @functools.wraps(handled)
     def traced_event(self, sender, event, *args, **kwargs):
+        dropped = " (dropped: its runner is no longer the session's)" if sender is not self._scriptrunner else ""
         if event.name != "ENQUEUE_FORWARD_MSG":
-            trace(f"session {self.id[:8]} {event.name.lower()}")
+            fragments = signature.bind(self, sender, event, *args, **kwargs).arguments.get("fragment_ids_this_run")
+            what = f" {[fragment[-8:] for fragment in fragments]}" if fragments else ""
+            trace(f"session {self.id[:8]} {event.name.lower()}{what}{dropped}")
+        elif dropped:
+            trace(f"session {self.id[:8]} a message{dropped}")
         return handled(self, sender, event, *args, **kwargs)
 
     AppSession._handle_rerun_script_request = traced_ask
