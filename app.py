@@ -133,6 +133,47 @@ HIDE_SCRIPT_ONLY_COMPONENTS = "<style>.st-key-camera_permission, [class*='st-key
 
 # --- shared resources -----------------------------------------------------------------------------
 
+def keep_finished_runs() -> None:
+    """Make Streamlit deliver every finished run's messages. In the pinned Streamlit 1.67 a rerun asked for
+    after a run has finished, but before the server has handled what that run reported, finds its runner
+    closed and gets a new one, and the finished run's messages (its new elements) are then dropped as coming
+    from a runner that is no longer the session's. On a busy server the timed fragments' reruns often come
+    in that moment: after a click on Pause the card said "Paused" and the button went on saying Pause (the
+    buttons' fragment is drawn again only by a click). Here such a request waits until the finished runner
+    has reported everything, then runs as it would have. Applied once per server process; it changes
+    nothing while the server keeps up."""
+    from streamlit.runtime.app_session import AppSession, AppSessionState
+    from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+
+    if getattr(AppSession, "_keeps_finished_runs", False):
+        return
+    create_runner = AppSession._create_scriptrunner
+    handle_event = AppSession._handle_scriptrunner_event_on_event_loop
+
+    def create_or_wait(session, rerun_data) -> None:
+        waiting = session.__dict__.setdefault("_reruns_waiting", [])
+        if session._scriptrunner is not None:  # it turned the request down: finished, not yet reported
+            waiting.append(rerun_data)
+            return
+        first, *later = [*waiting, rerun_data]
+        waiting.clear()
+        create_runner(session, first)
+        waiting.extend(request for request in later if not session._scriptrunner.request_rerun(request))
+
+    def handle_then_run_waiting(session, sender, event, *args, **kwargs) -> None:
+        handle_event(session, sender, event, *args, **kwargs)
+        waiting = session.__dict__.get("_reruns_waiting")
+        if event == ScriptRunnerEvent.SHUTDOWN and waiting and session._scriptrunner is None:
+            if session._state == AppSessionState.SHUTDOWN_REQUESTED:
+                waiting.clear()
+            else:
+                create_or_wait(session, waiting.pop())
+
+    AppSession._create_scriptrunner = create_or_wait
+    AppSession._handle_scriptrunner_event_on_event_loop = handle_then_run_waiting
+    AppSession._keeps_finished_runs = True
+
+
 @st.cache_resource
 def photo_detector() -> tuple[HandDetector, threading.Lock]:
     """One IMAGE-mode detector for the whole server; MediaPipe graphs are not re-entrant, hence the lock."""
@@ -581,6 +622,7 @@ def camera_forbidden() -> bool:
 # --- page -----------------------------------------------------------------------------------------
 
 def main() -> None:
+    keep_finished_runs()
     st.html(HIDE_SCRIPT_ONLY_COMPONENTS)
     st.markdown("### Hand acupoints")
     st.markdown(DISCLAIMER)

@@ -16,6 +16,9 @@ wrapper pages (`serve_app.py`, `demo_app.py`); the product never imports this mo
 - Late messages (`E2E_FLUSH_SECONDS`): the server sends the browser its messages this seldom (Streamlit:
   every 5 ms), as a busy server does, so that a fragment's run often starts before the last page run's
   messages have left (`test_busy_server.py`).
+- Late run events (`E2E_EVENT_LAG_SECONDS`): the server handles what its script runs report (a run's
+  start, its new elements, its end) this much later, as a busy server does, while the browser's requests
+  are handled at once; so a request often comes between a run's end and the handling of its events.
 - A trace of the page's runs in the server's log: every rerun the browser asks for (the whole page or a
   fragment, and the buttons it presses) and every run's start and end, one line each, so a failing
   browser test's log (printed by the harness) says whether a click reached the server. A run's start
@@ -50,6 +53,7 @@ def apply() -> None:
         _count_calls()
         _trace_runs()
         _late_messages()
+        _late_events()
         _applied = True
 
 
@@ -141,6 +145,18 @@ def _late_messages() -> None:
         import streamlit.runtime.runtime as runtime
 
         runtime.MESSAGE_FLUSH_INTERVAL_SECS = float(seconds)  # read by the server's loop on every pass
+
+
+def _late_events() -> None:
+    seconds = os.environ.get("E2E_EVENT_LAG_SECONDS")
+    if seconds:
+        from streamlit.runtime.app_session import AppSession
+
+        def call_late_on_event_loop(self, callback) -> None:  # in order: each waits the same time
+            loop = self._event_loop
+            loop.call_soon_threadsafe(lambda: loop.call_later(float(seconds), callback))
+
+        AppSession._call_soon_on_event_loop = call_late_on_event_loop
 
 
 def _trace_runs() -> None:
