@@ -68,7 +68,7 @@ def test_every_click_on_the_step_card_shows_its_result_when_the_server_handles_i
             while next_timed < time.monotonic() + 0.1:
                 next_timed += 0.5
             ahead = (0.06, 0.1, 0.14)[number % 3]  # a click takes Playwright about 0.06 s to send
-            page.wait_for_timeout((next_timed - ahead - time.monotonic()) * 1000)
+            page.wait_for_timeout(max(0.0, next_timed - ahead - time.monotonic()) * 1000)
             step_card_button(page, "Resume" if paused else "Pause").click()
             paused = not paused
             if not wait_for(page, lambda: card_state(page) == (1, paused, paused), 5, interval_ms=50):
