@@ -131,7 +131,7 @@ export default function ({ data }) {
 HIDE_SCRIPT_ONLY_COMPONENTS = "<style>.st-key-camera_permission, [class*='st-key-camera_rate_'] {display: none}</style>"
 
 
-# --- shared resources -----------------------------------------------------------------------------
+# --- Streamlit on a busy server -------------------------------------------------------------------
 
 def keep_finished_runs() -> None:
     """Make Streamlit deliver every finished run's messages. In the pinned Streamlit 1.67 a rerun asked for
@@ -173,6 +173,8 @@ def keep_finished_runs() -> None:
     AppSession._handle_scriptrunner_event_on_event_loop = handle_then_run_waiting
     AppSession._keeps_finished_runs = True
 
+
+# --- shared resources -----------------------------------------------------------------------------
 
 @st.cache_resource
 def photo_detector() -> tuple[HandDetector, threading.Lock]:
