@@ -150,24 +150,26 @@ def keep_finished_runs() -> None:
     create_runner = AppSession._create_scriptrunner
     handle_event = AppSession._handle_scriptrunner_event_on_event_loop
 
-    def create_or_wait(session, rerun_data) -> None:
-        waiting = session.__dict__.setdefault("_reruns_waiting", [])
-        if session._scriptrunner is not None:  # it turned the request down: finished, not yet reported
-            waiting.append(rerun_data)
-            return
-        first, *later = [*waiting, rerun_data]
-        waiting.clear()
+    def run_waiting(session) -> None:
+        """A new runner for the oldest waiting request; the later ones go to it (one it turns down waits)."""
+        first, *later = session._reruns_waiting
+        session._reruns_waiting = []
         create_runner(session, first)
-        waiting.extend(request for request in later if not session._scriptrunner.request_rerun(request))
+        session._reruns_waiting = [request for request in later if not session._scriptrunner.request_rerun(request)]
+
+    def create_or_wait(session, rerun_data) -> None:
+        session._reruns_waiting = [*session.__dict__.get("_reruns_waiting", []), rerun_data]
+        if session._scriptrunner is None:  # else it turned the request down: finished, not yet reported
+            run_waiting(session)
 
     def handle_then_run_waiting(session, sender, event, *args, **kwargs) -> None:
         handle_event(session, sender, event, *args, **kwargs)
-        waiting = session.__dict__.get("_reruns_waiting")
-        if event == ScriptRunnerEvent.SHUTDOWN and waiting and session._scriptrunner is None:
+        if event == ScriptRunnerEvent.SHUTDOWN and session.__dict__.get("_reruns_waiting") \
+                and session._scriptrunner is None:
             if session._state == AppSessionState.SHUTDOWN_REQUESTED:
-                waiting.clear()
+                session._reruns_waiting = []
             else:
-                create_or_wait(session, waiting.pop())
+                run_waiting(session)
 
     AppSession._create_scriptrunner = create_or_wait
     AppSession._handle_scriptrunner_event_on_event_loop = handle_then_run_waiting
