@@ -372,6 +372,27 @@ def press_continue(page, timeout_ms: float = 60_000) -> None:
     button.click(timeout=timeout_ms)
 
 
+_READ_CARD_JS = """() => {
+  const card = document.querySelector('.st-key-step_card');
+  if (!card) return null;
+  const step = card.innerText.match(/Step (\\d+) of 6/);
+  const labels = [...card.querySelectorAll('button')].map(b => b.innerText.trim());
+  return [step ? +step[1] : null, labels.includes('Resume'), card.innerText.includes('Paused: press Resume')];
+}"""
+
+
+def card_state(page) -> tuple[int | None, bool, bool] | None:
+    """The step card as the person sees it: the step number, whether the button offers Resume, whether it
+    says "Paused" (the two must agree); None before the card is drawn."""
+    state = page.evaluate(_READ_CARD_JS)
+    return tuple(state) if state else None
+
+
+def step_card_button(page, label: str):
+    """The routine's button labelled `label` on the step card."""
+    return page.locator(".st-key-step_card").get_by_role("button", name=label, exact=True)
+
+
 def webrtc_button(page, name: str):
     """The START / STOP button inside the streamlit-webrtc component's iframe."""
     return page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name=name)

@@ -12,9 +12,8 @@ import numpy as np
 
 from locator.routine_files import PRESETS
 
-from .harness import (APP, chromium_context, loopback_network_namespace, press_continue, start_stream,
-                      streamlit_server, wait_for, write_y4m)
-from .test_step_buttons import card_state, step_card_button
+from .harness import (APP, card_state, chromium_context, loopback_network_namespace, press_continue,
+                      start_stream, step_card_button, streamlit_server, wait_for, write_y4m)
 
 
 def test_the_page_stays_whole_when_the_server_sends_its_messages_late(tmp_path):

@@ -11,32 +11,12 @@ import time
 
 import numpy as np
 
-from .harness import (APP, chromium_context, loopback_network_namespace, press_continue,
-                      start_stream, streamlit_server, write_y4m)
+from .harness import (APP, card_state, chromium_context, loopback_network_namespace, press_continue,
+                      start_stream, step_card_button, streamlit_server, write_y4m)
 
 CLICKS = int(os.environ.get("E2E_BUTTON_CLICKS", "40"))
 ACTIONS = {"Pause": "pause", "Resume": "resume", "Skip": "skip", "Back": "back"}  # label: controller's action
 SHOWN_WITHIN_S = 10  # a slow answer on a loaded machine is not a lost click; a lost one never comes
-
-# The card as the person sees it: the step number, whether the button offers Resume, whether it says
-# "Paused" (the two must agree).
-_READ_CARD_JS = """() => {
-  const card = document.querySelector('.st-key-step_card');
-  if (!card) return null;
-  const step = card.innerText.match(/Step (\\d+) of 6/);
-  const labels = [...card.querySelectorAll('button')].map(b => b.innerText.trim());
-  return [step ? +step[1] : null, labels.includes('Resume'), card.innerText.includes('Paused: press Resume')];
-}"""
-
-
-def card_state(page) -> tuple[int | None, bool, bool] | None:
-    state = page.evaluate(_READ_CARD_JS)
-    return tuple(state) if state else None
-
-
-def step_card_button(page, label: str):
-    return page.locator(".st-key-step_card").get_by_role("button", name=label, exact=True)
-
 
 def click_like_a_person(page, label: str, rng: random.Random) -> None:
     """Press the mouse on the button, hold it as a hand does (60-150 ms), let go."""
