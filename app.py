@@ -126,9 +126,34 @@ export default function ({ data }) {
 }
 """)
 
-# The two components above draw nothing: they only talk to the browser. Kept out of the layout, they leave
-# no empty 16 px gap (above the camera line, and above the video). Style only: Streamlit adds no element.
-HIDE_SCRIPT_ONLY_COMPONENTS = "<style>.st-key-camera_permission, [class*='st-key-camera_rate_'] {display: none}</style>"
+# Reports "drawn" once the browser has drawn everything above it on the page and has the code that draws
+# checkboxes (3 s after it is mounted at the latest). Streamlit 1.67 fetches each kind of element's code when a
+# new page first shows one, and until then draws the element as a 40 px grey placeholder. The safety screen,
+# drawn at once, showed its checkboxes (24 px lines) and the components above it (hidden by the page's style,
+# which came as late) as placeholders for 0.1-0.3 s: its Continue button then moved up by 164-200 px, under the
+# finger of a person reaching for it (in 3 of 4 new pages, tests/e2e/test_layout.py).
+_page_drawn = st.components.v2.component("page_drawn", isolate_styles=False, js="""
+export default function ({ parentElement, setStateValue }) {
+  const placeholderAbove = () => [...document.querySelectorAll("[data-testid='stSkeleton']")].some(
+    (placeholder) => placeholder.compareDocumentPosition(parentElement) & Node.DOCUMENT_POSITION_FOLLOWING);
+  const started = performance.now();
+  const report = () => {
+    const drawn = document.querySelector("[data-testid='stCheckbox']") && !placeholderAbove();
+    if (!drawn && performance.now() - started < 3000) return false;
+    setStateValue("drawn", true);
+    return true;
+  };
+  if (report()) return;
+  const timer = setInterval(() => report() && clearInterval(timer), 50);
+  return () => clearInterval(timer);
+}
+""")
+
+# The three components above draw nothing: they only talk to the browser. Kept out of the layout, they leave
+# no empty 16 px gap (above the camera line, the video and the safety questions). Style only: Streamlit adds
+# no element.
+HIDE_SCRIPT_ONLY_COMPONENTS = ("<style>.st-key-camera_permission, [class*='st-key-camera_rate_'], .st-key-page_drawn "
+                               "{display: none}</style>")
 
 
 # --- Streamlit on a busy server -------------------------------------------------------------------
@@ -415,8 +440,11 @@ def live_controller() -> LiveController:
 
 
 def safety_screen() -> None:
-    """The questions before the routine; the answers decide whether and how it runs."""
+    """The questions before the routine; the answers decide whether and how it runs. They are drawn once
+    the page above them is (`_page_drawn`), each at its final size, so nothing moves under a finger."""
     st.markdown("#### Before you start")
+    if not page_drawn():
+        return
     with st.form("safety"):
         for check in SAFETY_CHECKS:
             st.checkbox(check.question, key=f"safety_{check.key}")
@@ -430,6 +458,11 @@ def safety_screen() -> None:
         (st.info if decision.proceed else st.error)(reason)
     if decision.needs_doctor_confirmation and not decision.proceed:
         st.warning(f"Please ask your doctor first; then tick \"{DOCTOR_CONFIRMATION}\".")
+
+
+def page_drawn() -> bool:
+    """Whether the browser has drawn the page above this point, and can draw checkboxes at once."""
+    return bool(_page_drawn(key="page_drawn", on_drawn_change=lambda: None).get("drawn"))
 
 
 def _decide_safety() -> None:
