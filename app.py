@@ -34,6 +34,7 @@ from locator.korean_map import CAPTION as KOREAN_CAPTION
 from locator.overlay import annotate_photo, encode_png
 from locator.photos import PhotoResult, analyse_photo
 from locator.safety import DOCTOR_CONFIRMATION, SAFETY_CHECKS, SafetyDecision, decide_safety
+from locator.steps import overview
 from locator.sharing import DetectionPool
 from locator.routine_files import PRESETS, ROUTINE_PROBLEMS
 
@@ -525,7 +526,9 @@ def step_now(controller: LiveController) -> None:
     status = controller.status(time.monotonic())
     view = status.view
     if view is None:
-        st.markdown("Press **START** under the video to begin.")
+        headline, lines = overview(status.steps)
+        st.markdown(f"**{headline}:**\n\n" + "\n".join(f"{number}. {line}" for number, line in enumerate(lines, 1))
+                    + "\n\nPress **START** under the video to begin.")
         return
     if view.finished:
         st.success(f"Done. {view.summary.sentence()} Shake your hands loose.")

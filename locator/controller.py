@@ -79,7 +79,7 @@ class LiveStatus:
     streaming: bool              # frames are arriving
     frames: int                  # frames processed since the page opened
     frames_per_second: float | None
-    routine: bool                # a routine has been chosen (the safety screen is passed)
+    steps: tuple[Step, ...]      # the chosen routine's steps, less what the safety policy left out; () before
     view: RoutineView | None     # the routine's latest view; None before the first frame of it
     notes: tuple[str, ...]       # what the safety policy left out, and why
     error: str | None            # one line for the person (e.g. the hand model could not be loaded)
@@ -159,7 +159,8 @@ class LiveController:
     def status(self, now: float) -> LiveStatus:
         with self._lock:
             streaming = self._last_frame is not None and now - self._last_frame <= STALLED_AFTER
-            return LiveStatus(streaming, self._frames, self._rate.per_second(now), self._routine is not None,
+            return LiveStatus(streaming, self._frames, self._rate.per_second(now),
+                              self._routine.steps if self._routine else (),
                               self._view, self._routine.notes if self._routine else (), self._error,
                               self._in_view if streaming else frozenset(), self._actions)
 

@@ -90,3 +90,20 @@ def _action_step(name: str, hand: Handedness, seconds: float, how: str | None) -
     words = (how or action.how).format(hand=hand)
     return Step(f"{action.title}, {hand} hand", None, hand, f"{words}; {seconds:g} seconds in all.",
                 seconds, name)
+
+
+def overview(steps: Sequence[Step]) -> tuple[str, tuple[str, ...]]:
+    """A routine before it starts, so the person knows what is coming and for how long: a headline (how
+    many steps, how long on each hand when both get the same, and in all) and a line per step ("Laogong
+    (PC8), left palm: 15 s")."""
+    per_hand = {hand: sum(step.hold_seconds for step in steps if step.hand == hand) for hand in HANDS}
+    total = sum(per_hand.values())
+    each = f"{_duration(per_hand['left'])} on each hand, " if per_hand["left"] == per_hand["right"] else ""
+    return (f"{len(steps)} step{'s' if len(steps) != 1 else ''}, {each}{_duration(total)} of massage in all",
+            tuple(f"{step.title}: {step.hold_seconds:g} s" for step in steps))
+
+
+def _duration(seconds: float) -> str:
+    """"45 s", "1 min", "3 min 24 s"."""
+    minutes, seconds = divmod(round(seconds), 60)
+    return " ".join(([f"{minutes} min"] if minutes else []) + ([f"{seconds} s"] if seconds or not minutes else []))

@@ -10,7 +10,7 @@ from locator.hands import LocatedHand, locate_points
 from locator.routine import GRACE_SECONDS, HOLD_STILL, MAX_SECONDS_PER_UPDATE, PRESS_RADIUS, Routine
 from locator.safety import PREGNANCY_NOTE, SAFETY_CHECKS, allowed_steps, decide_safety
 from locator.routine_files import PRESETS
-from locator.steps import expand
+from locator.steps import expand, overview
 
 from .synthetic import right_palm_landmarks
 
@@ -393,3 +393,12 @@ def test_a_point_outside_the_picture_asks_for_more_of_the_forearm():
     cut = swap(left, points=tuple(swap(p, unplaceable=OUTSIDE_PICTURE) if p.code == "PC6" else p
                                   for p in left.points))
     assert "forearm" in routine.update([cut], 0.1).prompt
+
+
+def test_the_overview_before_the_start_lists_every_step_with_its_seconds_and_the_time_per_hand():
+    steps = expand(PRESETS["30-second rescue"])
+    headline, lines = overview(steps)
+    assert headline == "6 steps, 30 s on each hand, 1 min of massage in all"  # 15 + 8 + 7 s per hand
+    assert lines[0] == "Laogong (PC8), left palm: 15 s" and len(lines) == len(steps)
+    assert overview(steps[:1])[0] == "1 step, 15 s of massage in all"  # one hand only: no "each hand"
+    assert overview(expand(PRESETS["full routine"]))[0].endswith(", 1 min 42 s on each hand, 3 min 24 s of massage in all")

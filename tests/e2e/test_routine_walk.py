@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 
 from locator.overlay import TARGET_COLOUR
+from locator.routine_files import PRESETS
+from locator.steps import expand, overview
 
 from .harness import (APP, chromium_context, loopback_network_namespace, page_text_on_failure, press_continue,
                       press_start, press_stop, read_video_frame, show_on_camera, start_stream, streamlit_server,
@@ -81,6 +83,8 @@ def walk_the_rescue(page, server, pictures, shots: Path) -> None:
         # The safety screen goes at once, and the step card is in view.
         press_continue(page)
         page.get_by_text("Press START under the video to begin.").wait_for(timeout=30_000)
+        headline, lines = overview(expand(PRESETS["30-second rescue"]))  # what is coming, before the start
+        assert page.get_by_text(headline).is_visible() and page.get_by_text(lines[-1]).is_visible()
         assert page.get_by_text("Before you start").count() == 0
         page.get_by_role("combobox").first.wait_for()
         show_on_camera(page, pictures["palm left"])

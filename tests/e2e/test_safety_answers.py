@@ -59,6 +59,7 @@ def test_the_answers_decide_whether_and_how_the_routine_starts(tmp_path):
             tick(pregnant, QUESTION["pregnant"])
             press_continue(pregnant)
             pregnant.get_by_role("combobox", name="Routine").wait_for(timeout=30_000)
+            pregnant.get_by_text(f"{len(RESCUE) - HEGU_STEPS} steps, ").wait_for(timeout=30_000)  # the overview
             start_stream(pregnant, frames_processed=lambda: server.count("frames"), timeout_s=30)
             pregnant.get_by_text(f"Step 1 of {len(RESCUE) - HEGU_STEPS}:").wait_for(timeout=30_000)
             assert pregnant.get_by_text(PREGNANCY_NOTE).is_visible()
