@@ -362,7 +362,7 @@ def press_continue(page, timeout_ms: float = 60_000) -> None:
 _READ_CARD_JS = """() => {
   const card = document.querySelector('.st-key-step_card');
   if (!card) return null;
-  const step = card.innerText.match(/Step (\\d+) of 6/);
+  const step = card.innerText.match(/Step (\\d+) of \\d+:/);
   const labels = [...card.querySelectorAll('button')].map(b => b.innerText.trim());
   return [step ? +step[1] : null, labels.includes('Resume'), card.innerText.includes('Paused: press Resume')];
 }"""
