@@ -224,7 +224,9 @@ class TargetAnnotator:
     """The routine's current point: a pulsing ring the size of the press zone, green while pressed.
 
     Built for each frame with what the routine says (``code`` on the ``handedness`` hand, whether a
-    fingertip is on it, and a ``phase`` in seconds that drives the pulse).
+    fingertip is on it, and a ``phase`` in seconds that drives the pulse). Not drawn while the point's
+    face is turned away, or the point cannot be placed: the card then says what to do first ("Turn your
+    hand over"), and a ring on the other face would invite a press that cannot count.
     """
 
     code: str
@@ -235,9 +237,10 @@ class TargetAnnotator:
 
     def annotate(self, image: np.ndarray, hands: Iterable[LocatedHand], scale: float = 1.0) -> np.ndarray:
         for hand in hands:
-            if hand.handedness != self.handedness:
+            point = hand.point(self.code)
+            if hand.handedness != self.handedness or not (point.on_visible_face and point.placeable):
                 continue
-            centre = _px(hand.point(self.code).xy, scale)
+            centre = _px(point.xy, scale)
             r = marker_radius(hand, scale, self.radius)
             pulse = 1.0 if self.on_target else 0.85 + 0.15 * np.sin(self.phase * 2 * np.pi * 1.2)
             colour = PRESSED_COLOUR if self.on_target else TARGET_COLOUR

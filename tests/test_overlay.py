@@ -3,8 +3,8 @@
 import numpy as np
 
 from locator.hands import LocatedHand, locate_points
-from locator.overlay import (WHITE, LabelAnnotator, LegendAnnotator, PickedAnnotator, annotate_photo,
-                             marker_radius, text_height)
+from locator.overlay import (TARGET_COLOUR, WHITE, LabelAnnotator, LegendAnnotator, PickedAnnotator, TargetAnnotator,
+                             annotate_photo, marker_radius, text_height)
 from locator.routine import PRESS_RADIUS
 
 from .synthetic import right_palm_landmarks
@@ -52,6 +52,18 @@ def test_a_picked_point_is_ringed_in_white_only_where_its_face_is_in_view():
     r = marker_radius(hand, 1.0, PRESS_RADIUS)
     assert (picture[int(round(y)), int(round(x + r))] == WHITE).all()
     assert not PickedAnnotator("LI4").annotate(np.zeros_like(picture), [hand]).any()  # LI4: the back
+
+
+def test_the_routines_target_ring_is_drawn_only_on_the_face_that_shows_its_point():
+    """Laogong on a palm in view: the yellow ring. Hegu, on the back of that hand: no ring (the card says
+    to turn the hand over; a ring on the palm would invite a press that cannot count)."""
+    hand = palm()
+    picture = TargetAnnotator("PC8", "right").annotate(np.zeros((480, 640, 3), np.uint8), [hand])
+    x, y = hand.point("PC8").xy
+    r = int(0.85 * marker_radius(hand, 1.0, PRESS_RADIUS))  # the pulse's smallest ring
+    assert (np.abs(picture[int(y) - 3:int(y) + 4, int(x) + r - 3:int(x) + r + 4].astype(int) - TARGET_COLOUR)
+            .sum(axis=-1) < 60).any()
+    assert not TargetAnnotator("LI4", "right").annotate(np.zeros_like(picture), [hand]).any()
 
 
 def test_the_korean_map_goes_under_the_markers_and_takes_the_place_of_the_labels(monkeypatch):
