@@ -446,19 +446,20 @@ def safety_screen() -> None:
     st.markdown("#### Before you start")
     if not page_drawn():
         return
+    # Why the answers given do not let the routine start, above the questions: under them, on a phone,
+    # it fell below the screen and Continue seemed to do nothing.
+    decision = st.session_state.get("safety_decision")
+    if decision is not None:
+        for reason in decision.reasons:
+            (st.info if decision.proceed else st.error)(reason)
+        if decision.needs_doctor_confirmation and not decision.proceed:
+            st.warning(f"Please ask your doctor first; then tick \"{DOCTOR_CONFIRMATION.rstrip('.')}\".")
     with st.form("safety"):
         for check in SAFETY_CHECKS:
             st.checkbox(check.question, key=f"safety_{check.key}")
         st.checkbox(DOCTOR_CONFIRMATION, key="doctor_agreed")
         # Decided in the callback, before the page is drawn again: a cleared form is gone at once.
         st.form_submit_button("Continue", on_click=_decide_safety)
-    decision = st.session_state.get("safety_decision")
-    if decision is None:
-        return
-    for reason in decision.reasons:
-        (st.info if decision.proceed else st.error)(reason)
-    if decision.needs_doctor_confirmation and not decision.proceed:
-        st.warning(f"Please ask your doctor first; then tick \"{DOCTOR_CONFIRMATION}\".")
 
 
 def page_drawn() -> bool:

@@ -16,6 +16,13 @@ IF_YES = {check.key: check.if_yes for check in SAFETY_CHECKS}
 # The page's first routine, the 30-second rescue, and how many of its steps press Hegu.
 RESCUE = expand(next(iter(builtin_routines().values())).entries)
 HEGU_STEPS = sum(step.target in AVOIDED_IN_PREGNANCY for step in RESCUE)
+PHONE = (390, 844)
+
+
+def in_view(locator) -> bool:
+    """Whether the element is on the phone's screen as the page was left (not scrolled)."""
+    box = locator.bounding_box()
+    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= PHONE[1]
 
 
 def tick(page, label: str) -> None:
@@ -26,7 +33,7 @@ def test_the_answers_decide_whether_and_how_the_routine_starts(tmp_path):
     assert HEGU_STEPS, "the pregnancy check needs a routine with a Hegu step"
     y4m = write_y4m(tmp_path / "still.y4m", [np.zeros((480, 640, 3), np.uint8)], seconds=0.2)
     with loopback_network_namespace(), streamlit_server(APP, log_dir=tmp_path) as server, \
-            chromium_context(y4m) as context:
+            chromium_context(y4m, viewport=PHONE) as context:
         page = context.new_page()
         page.goto(server.url)
         with page_text_on_failure(page):
@@ -35,6 +42,8 @@ def test_the_answers_decide_whether_and_how_the_routine_starts(tmp_path):
             tick(page, QUESTION["broken_skin"])
             press_continue(page)
             page.get_by_text(IF_YES["broken_skin"]).wait_for(timeout=30_000)
+            # On the screen where Continue was pressed, not below it: else Continue seems to do nothing.
+            assert in_view(page.get_by_text(IF_YES["broken_skin"]))
             page.wait_for_timeout(1500)  # a routine that wrongly started would be drawn by now
             assert picker.count() == 0 and page.get_by_role("button", name="Continue").is_visible()
 
@@ -42,6 +51,7 @@ def test_the_answers_decide_whether_and_how_the_routine_starts(tmp_path):
             tick(page, QUESTION["serious_condition"])
             press_continue(page)
             page.get_by_text("Please ask your doctor first").wait_for(timeout=30_000)
+            assert in_view(page.get_by_text("Please ask your doctor first"))
             assert page.get_by_text(IF_YES["serious_condition"]).is_visible()
             assert page.get_by_text(IF_YES["broken_skin"]).count() == 0  # the new answers replaced the old
             assert picker.count() == 0
