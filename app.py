@@ -255,7 +255,7 @@ def point_card(point: Acupoint, where: str, place: str) -> None:
     with st.container(border=True):
         st.markdown(f"**{point.code} {point.pinyin} {point.hanzi}** — {point.english}")
         st.markdown(f"**Where:** {point.location}  \n**How:** {point.how_to_press}"
-                    + (f"  \n**Traditionally:** {point.traditional_use}" if point.traditional_use else ""))
+                    + (f"  \n**Use:** {point.traditional_use}" if point.traditional_use else ""))
         show_cautions(point)
         st.button(f"Show on the {where}", key=f"pick_{place}_{point.code}", on_click=_pick, args=(point.code,))
 
@@ -285,7 +285,7 @@ def show_photo_result(shown: ShownPhoto, place: str) -> None:
                        "with the palm or the back toward the camera.")
         for number, hand in enumerate(result.hands, start=1):
             st.markdown(f"**Hand {number}:** {hand.handedness} hand, {hand.facing} toward the camera "
-                        f"(sure to {hand.handedness_score:.0%})")
+                        f"({hand.handedness_score:.0%} sure)")
         stem = Path(result.image).stem
         st.download_button("Download annotated PNG", shown.png, f"{stem}.annotated.png",
                            "image/png")
@@ -340,6 +340,14 @@ def samples_folder() -> Path | None:
     return Path(configured) if configured else None
 
 
+@st.cache_resource
+def report_no_samples() -> None:
+    """Once per server, in its log: how the host fills the sample gallery (the visitor is only told there
+    is none: the setting is the host's)."""
+    print(f"locator: no sample photos: set {SAMPLES_ENV} to a folder of photos "
+          "(`python -m locator samples --to DIR` fills one)", file=sys.stderr)
+
+
 @st.cache_resource(ttl=60)
 def sample_gallery(folder: Path | None) -> list[tuple[Path, np.ndarray]]:
     """Up to :data:`GALLERY_SIZE` photos of the host's sample folder with small thumbnails."""
@@ -371,8 +379,8 @@ def photo_mode() -> None:
     with samples_tab:
         gallery = sample_gallery(samples_folder())
         if not gallery:
-            st.info("No sample photos on this server. The host can set LOCATOR_SAMPLES_DIR to a folder of "
-                    "photos (`python -m locator samples` fills one).")
+            st.info("No sample photos here: upload a photo or take a snapshot instead.")
+            report_no_samples()
             return
         columns = st.columns(8)
         for index, (path, thumbnail) in enumerate(gallery):
@@ -410,7 +418,7 @@ def viewer_slots() -> ViewerSlots:
 
 @st.cache_resource
 def report_routine_problems() -> None:
-    """The host's routine files that were left out, once, in the server's log (not on the page: they
+    """The host's routine files that were left out, once per server, in its log (not on the page: they
     name files of the server)."""
     for problem in ROUTINE_PROBLEMS:
         print(f"locator: routine file left out: {problem}", file=sys.stderr)
