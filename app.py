@@ -317,7 +317,7 @@ def hand_map_cards(visible: set[str] | frozenset[str], where: str, place: str) -
     a card each (:func:`point_card`)."""
     st.subheader("The hand map")
     picked = st.session_state.get("picked_point")
-    if picked:
+    if picked in visible:  # a point picked on another photo or face is not said to be ringed here
         st.info(f"Ringed on the {where}: {picked} {BY_CODE[picked].pinyin}")
         st.button("Clear the ring", key=f"pick_none_{place}", on_click=_pick, args=(None,))
     if not visible:

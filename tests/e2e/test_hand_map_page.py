@@ -51,6 +51,14 @@ def test_hand_map_shows_the_palms_points_rings_a_picked_one_and_toggles_the_kore
         assert np.abs(zoned - ringed).sum(axis=2).astype(bool).mean() > 0.1  # zones tint much of the hand
         page.get_by_text("Korean hand therapy map").click()
         page.get_by_text("a traditional map of the body, not anatomy").wait_for(state="detached", timeout=30_000)
+
+        # Another photo, of a hand's back: Laogong, picked on the palm, has no card there and is not said
+        # to be ringed.
+        page.locator("input[type=file]").set_input_files(str(shared_hands / "images" / "back_left_01.jpg"))
+        page.get_by_text("back_left_01.jpg (").first.wait_for(timeout=60_000)
+        page.get_by_text("The hand map").wait_for(timeout=30_000)
+        page.get_by_text("LI4 Hegu").first.wait_for(timeout=30_000)
+        assert page.get_by_text("Ringed on the picture").count() == 0
         assert "Traceback" not in server.log()
 
 
