@@ -112,7 +112,7 @@ class LivePipeline(Closeable):
 
 _SKELETON = SkeletonAnnotator()
 _LABELS = LabelAnnotator()
-_LEGEND = LegendAnnotator()
+_LEGENDS = {labels: LegendAnnotator(short_labels=labels) for labels in (True, False)}
 _POINTS: dict[tuple[str, frozenset[str]], PointAnnotator] = {}
 
 
@@ -138,6 +138,6 @@ def draw(rgb: np.ndarray, result: LiveResult, *, skeleton: bool = True, points: 
     if labels:
         _LABELS.annotate(rgb, hands, scale)
     if legend:
-        _LEGEND.annotate(rgb, hands, scale)
+        _LEGENDS[labels].annotate(rgb, hands, scale)
     result.timings["overlay"] = (time.perf_counter() - start) * 1e3
     return rgb

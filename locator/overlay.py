@@ -149,7 +149,11 @@ class LegendAnnotator:
     goes in the corner that hides the fewest landmarks and points (the top-left one when that hides none).
 
     With several hands, each hand's line starts with a letter that is also drawn at that hand's wrist.
+    ``short_labels``: whether the picture carries the short labels (not under the routine's quiet overlay
+    or the Korean map's zone names), so whether to say what they mean.
     """
+
+    short_labels: bool = True
 
     def annotate(self, image: np.ndarray, hands: Iterable[LocatedHand], scale: float = 1.0) -> np.ndarray:
         hands = list(hands)
@@ -160,7 +164,7 @@ class LegendAnnotator:
                 x, y = _px(hand.landmarks[0], scale)
                 height = max(12.0, marker_radius(hand, scale, 0.12))
                 draw_text(image, _hand_tag(n), (x - int(height / 3), y + int(height)), height)
-        lines = (lines or ["no hand found"]) + short_label_legend(hands)
+        lines = (lines or ["no hand found"]) + (short_label_legend(hands) if self.short_labels else [])
         height = text_height(image) * 0.85
         row = int(height * 1.5)
         box_height = row * len(lines) + row // 2
@@ -197,7 +201,7 @@ def _quiet_corner(image: np.ndarray, width: int, height: int, hands: list[Locate
 def _hand_line(hand: LocatedHand) -> str:
     if not hand.sure:
         return f"{hand.handedness} hand? {UNSURE_PROMPT}"
-    return f"{hand.handedness} hand, {hand.facing} ({hand.handedness_score:.0%})"
+    return f"{hand.handedness} hand, {hand.facing} ({hand.handedness_score:.0%} sure)"
 
 
 def _hand_tag(number: int) -> str:
@@ -325,7 +329,8 @@ def annotate_photo(rgb: np.ndarray, hands: list[LocatedHand], scale: float = 1.0
     hand map's ``picked`` point ringed and ``korean`` zones (:func:`hand_map_annotators`)."""
     image = rgb.copy()
     under, over = hand_map_annotators(picked, korean)
-    markers = [SkeletonAnnotator(), PointAnnotator(), *([] if korean else [LabelAnnotator()]), LegendAnnotator()]
+    markers = [SkeletonAnnotator(), PointAnnotator(), *([] if korean else [LabelAnnotator()]),
+               LegendAnnotator(short_labels=not korean)]
     for annotator in (*under, *markers, *over):
         annotator.annotate(image, hands, scale)
     return image

@@ -44,6 +44,17 @@ def test_the_legend_moves_off_a_hand_in_the_top_left_corner():
     assert not dimmed(grey, drawn, top_left)
 
 
+def test_the_legend_says_what_the_short_labels_mean_only_where_the_picture_carries_them(monkeypatch):
+    written = []
+    monkeypatch.setattr("locator.overlay.draw_text", lambda image, text, *a, **k: written.append(text))
+    picture = np.zeros((480, 640, 3), np.uint8)
+    LegendAnnotator().annotate(picture, [palm()])
+    assert "right hand, palm (90% sure)" in written and any(": EX-UE9 Baxie" in text for text in written)
+    written.clear()
+    LegendAnnotator(short_labels=False).annotate(picture, [palm()])  # the routine's overlay, the Korean map
+    assert written == ["right hand, palm (90% sure)"]
+
+
 def test_a_picked_point_is_ringed_in_white_only_where_its_face_is_in_view():
     hand = palm()
     picture = np.zeros((480, 640, 3), np.uint8)
