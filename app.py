@@ -488,7 +488,10 @@ def cleared_to_start() -> SafetyDecision | None:
 
 def camera_line(status: LiveStatus) -> None:
     """Whether the camera is on, and the frame rate the person gets (when wanted)."""
-    if not status.streaming:
+    if not status.steps:  # the safety questions are on screen: they come first
+        st.caption("Camera off: answer the questions below and press **Continue**, then **START** under the video."
+                   if not status.streaming else "Camera on: answer the questions below and press **Continue**.")
+    elif not status.streaming:
         st.caption("Camera off: press **START** under the video.")
     elif status.frames_per_second is not None and st.session_state.get("show_fps", True):
         st.caption(f"Camera on, {status.frames_per_second:.1f} frames per second")

@@ -39,6 +39,8 @@ def test_the_answers_decide_whether_and_how_the_routine_starts(tmp_path):
         with page_text_on_failure(page):
             picker = page.get_by_role("combobox", name="Routine")
 
+            # The camera line says the questions come first (START works before them, but the routine does not).
+            page.get_by_text("Camera off: answer the questions below and press Continue").wait_for(timeout=60_000)
             tick(page, QUESTION["broken_skin"])
             press_continue(page)
             page.get_by_text(IF_YES["broken_skin"]).wait_for(timeout=30_000)
