@@ -150,10 +150,28 @@ export default function ({ parentElement, setStateValue }) {
 }
 """)
 
-# The three components above draw nothing: they only talk to the browser. Kept out of the layout, they leave
-# no empty 16 px gap (above the camera line, the video and the safety questions). Style only: Streamlit adds
+# Brings the page element after it into view once, when it is mounted: it is keyed by the number of times
+# the person asked to see a photo's result (a sample photo chosen, "Show on the picture" pressed), so each
+# such click mounts a new one. On a phone the picture was far from the button pressed: under the folded
+# gallery's place, or thousands of pixels above a hand-map card.
+_scroll_to_next = st.components.v2.component("scroll_to_next", isolate_styles=False, js="""
+export default function ({ parentElement }) {
+  const holder = parentElement.closest("[class*='st-key-scroll_to_result_']");
+  const started = performance.now();
+  let frame = requestAnimationFrame(function look() {
+    const next = holder && holder.nextElementSibling;
+    if (next) next.scrollIntoView({ block: "start" });
+    else if (performance.now() - started < 3000) frame = requestAnimationFrame(look);
+  });
+  return () => cancelAnimationFrame(frame);
+}
+""")
+
+# The components above draw nothing: they only talk to the browser. Kept out of the layout, they leave
+# no empty 16 px gap (above the camera line, the video, the safety questions and a photo's result). Style only: Streamlit adds
 # no element.
-HIDE_SCRIPT_ONLY_COMPONENTS = ("<style>.st-key-camera_permission, [class*='st-key-camera_rate_'], .st-key-page_drawn "
+HIDE_SCRIPT_ONLY_COMPONENTS = ("<style>.st-key-camera_permission, [class*='st-key-camera_rate_'], .st-key-page_drawn, "
+                               "[class*='st-key-scroll_to_result_'] "
                                "{display: none}</style>")
 
 
@@ -260,8 +278,14 @@ def point_card(point: Acupoint, where: str, place: str) -> None:
         st.button(f"Show on the {where}", key=f"pick_{place}_{point.code}", on_click=_pick, args=(point.code,))
 
 
-def _pick(code: str) -> None:
+def _pick(code: str | None) -> None:
     st.session_state.picked_point = code
+    if code is not None:
+        _bring_result_into_view()
+
+
+def _bring_result_into_view() -> None:
+    st.session_state.result_views = st.session_state.get("result_views", 0) + 1
 
 
 def show_cautions(point: Acupoint) -> None:
@@ -275,6 +299,9 @@ def show_photo_result(shown: ShownPhoto, place: str) -> None:
     if result.error:
         st.error(f"{result.image}: {result.error}")
         return
+    views = st.session_state.get("result_views", 0)
+    if views:
+        _scroll_to_next(key=f"scroll_to_result_{place}_{views}")
     korean = bool(result.hands) and korean_toggle(place)
     left, right = st.columns([3, 2])
     left.image(hand_map_picture(shown, st.session_state.get("picked_point"), korean),
@@ -364,6 +391,12 @@ def sample_gallery(folder: Path | None) -> list[tuple[Path, np.ndarray]]:
     return gallery
 
 
+def _choose_sample(index: int) -> None:
+    st.session_state.sample_choice = index
+    st.session_state.sample_gallery = False  # fold the gallery
+    _bring_result_into_view()
+
+
 def photo_mode() -> None:
     mirrored = st.checkbox("This photo is mirrored (a selfie)", value=False,
                            help="Selfie cameras mirror the picture, which swaps left and right.")
@@ -382,12 +415,15 @@ def photo_mode() -> None:
             st.info("No sample photos here: upload a photo or take a snapshot instead.")
             report_no_samples()
             return
-        columns = st.columns(8)
-        for index, (path, thumbnail) in enumerate(gallery):
-            with columns[index % 8]:
-                st.image(thumbnail, width="stretch")
-                if st.button("Use this", key=f"sample_{index}", width="stretch"):
-                    st.session_state.sample_choice = index
+        # The gallery folds away once a photo is chosen, so the result is in view, not under 24 thumbnails
+        # (on a phone they stack into one long column); it opens again to choose another.
+        with st.expander(f"Sample photos ({len(gallery)})", expanded=True, key="sample_gallery", on_change="rerun"):
+            columns = st.columns(8)
+            for index, (path, thumbnail) in enumerate(gallery):
+                with columns[index % 8]:
+                    st.image(thumbnail, width="stretch")
+                    st.button("Use this", key=f"sample_{index}", width="stretch", on_click=_choose_sample,
+                              args=(index,))
         choice = st.session_state.get("sample_choice")
         if choice is not None and choice < len(gallery):
             path = gallery[choice][0]

@@ -8,7 +8,7 @@ import numpy as np
 
 from locator.images import find_images
 
-from .harness import APP, choose_mode, chromium_page, loopback_network_namespace, streamlit_server, write_y4m
+from .harness import APP, choose_mode, chromium_page, loopback_network_namespace, streamlit_server, wait_for, write_y4m
 
 
 def test_upload_shows_annotated_photo_points_and_downloads(tmp_path, shared_hands):
@@ -46,4 +46,37 @@ def test_upload_shows_annotated_photo_points_and_downloads(tmp_path, shared_hand
         assert page.locator("input[type=text], textarea").count() == 0
         use.nth(2).click()
         page.get_by_text(re.compile(r"\.(jpg|png) \(\d+×\d+\)")).first.wait_for(timeout=60_000)
+        assert "Traceback" not in server.log()
+
+
+def test_on_a_phone_the_chosen_sample_and_a_ringed_point_bring_the_picture_into_view(tmp_path, shared_hands):
+    """The gallery folds away once a sample is chosen, and "Show on the picture" (on a card thousands of
+    pixels below) brings the picture back into view: on a phone the gallery's 24 thumbnails stack into one
+    column, and the result came under them, or the ring was drawn far out of sight."""
+    phone = (390, 844)
+    y4m = write_y4m(tmp_path / "still.y4m", [np.zeros((480, 640, 3), np.uint8)], seconds=0.2)
+    with loopback_network_namespace(), \
+            streamlit_server(APP, env={"LOCATOR_SAMPLES_DIR": str(shared_hands / "images")},
+                             log_dir=tmp_path) as server, \
+            chromium_page(y4m, viewport=phone) as page:
+        page.goto(server.url)
+        choose_mode(page, "Photo")
+        page.get_by_role("tab", name="Sample photos").click(timeout=60_000)
+        use = page.get_by_role("button", name="Use this")
+        use.nth(9).click(timeout=30_000)  # far down the stacked gallery
+        caption = page.get_by_text(re.compile(r"\.(jpg|png) \(\d+×\d+\)")).first
+
+        def picture_in_view() -> bool:
+            box = caption.bounding_box()
+            return box is not None and 0 <= box["y"] <= phone[1]
+
+        caption.wait_for(timeout=60_000)
+        assert wait_for(page, picture_in_view, 10) and not use.first.is_visible()  # the gallery is folded
+
+        show = page.get_by_role("button", name="Show on the picture").last
+        show.scroll_into_view_if_needed(timeout=30_000)
+        assert not picture_in_view()
+        show.click()
+        page.get_by_text("Ringed on the picture").first.wait_for(timeout=30_000)
+        assert wait_for(page, picture_in_view, 10)
         assert "Traceback" not in server.log()
