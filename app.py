@@ -613,7 +613,10 @@ def routine_buttons(controller: LiveController) -> None:
     paused = status.view is not None and status.view.paused
     buttons = {"pause": ("Resume", "resume") if paused else ("Pause", "pause"),
                "back": ("Back", "back"), "skip": ("Skip", "skip"), "restart": ("Restart", "restart")}
-    for column, (key, (label, action)) in zip(st.columns(len(buttons)), buttons.items()):
+    # Two by two, never stacked: on a phone the four stacked buttons pushed the video another 200 px down,
+    # and four in one row do not fit.
+    columns = [column for _ in range(2) for column in st.columns(2, wrap=False)]
+    for column, (key, (label, action)) in zip(columns, buttons.items()):
         column.button(label, key=f"routine_{key}", width="stretch",
                       on_click=controller.act, args=(action, status.actions))
 

@@ -227,11 +227,16 @@ def draw_routine(rgb: np.ndarray, result: LiveResult, view: RoutineView | None, 
                  labels: bool = True) -> None:
     """The overlay for the routine's current step: only the target point on the step's hand stands out
     (a ring where to press); every other point, and every point of the other hand, is drawn small and
-    grey, so the person is never invited to press the wrong hand. Without a target, all points as usual
-    (their labels unless ``labels`` is false: the Korean map's zone names take their place)."""
-    target = view.target if view is not None and not view.finished else None
-    if target is None:
+    grey, so the person is never invited to press the wrong hand. In a whole-hand step and once the
+    routine is done, every point small and grey (a first user found the end's fully labelled hands
+    unreadable). Before the routine's first frame, all points as usual (their labels unless ``labels``
+    is false: the Korean map's zone names take their place)."""
+    if view is None:
         draw(rgb, result, hidden="skip", labels=labels)
+        return
+    target = view.target if not view.finished else None
+    if target is None:  # a whole-hand step, or the routine is done: no point stands out, none is named
+        draw(rgb, result, dimmed=ALL_CODES, labels=False, hidden="skip")
         return
     hand = view.step.hand
     mine = replace(result, hands=[h for h in result.hands if h.handedness == hand])

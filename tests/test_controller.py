@@ -258,3 +258,26 @@ def test_the_hand_map_lists_the_points_in_view_and_draws_the_pick_and_the_korean
     written.clear()
     controller.process(black.copy(), 1.4)
     assert "PC8 Laogong" in written and "head and neck" not in written
+
+
+def test_once_the_routine_is_done_no_point_stands_out_and_none_is_named(monkeypatch):
+    """At the end (as in a whole-hand step) every point is small and grey, unlabelled: before, the end
+    showed every point of both hands labelled, which a first user found unreadable."""
+    from locator.catalogue import BY_CODE
+
+    left = left_palm()
+    controller = LiveController(lambda: FakePipeline([left]))
+    controller.selfie = False
+    controller.choose_routine("30-second rescue", pregnant=False)
+    black = np.zeros((480, 640, 3), np.uint8)
+    controller.process(black.copy(), 1.0)
+    while not controller.status(1.0).view.finished:
+        controller.act("skip", controller.status(1.0).actions, 1.0)
+    written = []
+    monkeypatch.setattr("locator.overlay.draw_text", lambda image, text, *a, **k: written.append(text))
+    done = controller.process(black.copy(), 1.1)
+    x, y = (int(round(v)) for v in left.point("PC8").xy)
+    patch = done[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int)
+    assert not (np.abs(patch - BY_CODE["PC8"].colour).max(axis=1) < 40).any()
+    assert done[y, x].any()  # still drawn, small and grey
+    assert "PC8 Laogong" not in written and written == ["left hand, palm (90% sure)"]  # the legend's line
