@@ -167,9 +167,9 @@ export default function ({ parentElement }) {
 }
 """)
 
-# The components above draw nothing: they only talk to the browser. Kept out of the layout, they leave
-# no empty 16 px gap (above the camera line, the video, the safety questions and a photo's result). Style only: Streamlit adds
-# no element.
+# The components above draw nothing: they only talk to the browser. Kept out of the layout, they leave no
+# empty 16 px gap (above the camera line, the video, the safety questions and a photo's result). Style only:
+# Streamlit adds no element.
 HIDE_SCRIPT_ONLY_COMPONENTS = ("<style>.st-key-camera_permission, [class*='st-key-camera_rate_'], .st-key-page_drawn, "
                                "[class*='st-key-scroll_to_result_'] "
                                "{display: none}</style>")
@@ -492,11 +492,11 @@ def safety_screen() -> None:
         return
     # Why the answers given do not let the routine start, above the questions: under them, on a phone,
     # it fell below the screen and Continue seemed to do nothing.
-    decision = st.session_state.get("safety_decision")
+    decision = st.session_state.get("safety_decision")  # one that lets the routine start ends this screen
     if decision is not None:
         for reason in decision.reasons:
-            (st.info if decision.proceed else st.error)(reason)
-        if decision.needs_doctor_confirmation and not decision.proceed:
+            st.error(reason)
+        if decision.needs_doctor_confirmation:
             st.warning(f"Please ask your doctor first; then tick \"{DOCTOR_CONFIRMATION.rstrip('.')}\".")
     with st.form("safety"):
         for check in SAFETY_CHECKS:

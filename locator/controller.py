@@ -28,7 +28,7 @@ from .overlay import TargetAnnotator, hand_map_annotators
 from .routine import Routine, RoutineView
 from .safety import allowed_steps
 from .routine_files import PRESETS
-from .steps import expand
+from .steps import Step, expand
 
 # The frame rate shown is frames delivered over this many seconds (the last ones).
 RATE_WINDOW = 3.0
