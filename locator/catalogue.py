@@ -333,8 +333,8 @@ FINGER_WEBS: dict[str, str] = {"EX-UE9-1": "thumb and index", "EX-UE9-2": "index
 
 _WEB_HOW = ("Pinch the web between the thumb and index finger of the other hand and knead it for "
             "5-10 seconds, moderate pressure; then the next web.")
-_WEB_WHERE = ("At the edge of the web between the {} fingers, where the web skin meets the back of "
-              "the hand.")
+_WEB_WHERE = ("At the edge of the web between the {} fingers, where the skin of the palm meets that of "
+              "the back (seen from either side).")
 _NO_BROKEN_SKIN = "Not on broken skin, open wounds or an acutely inflamed hand."
 _GENTLE = "Press gently with the tip of the other thumb or index finger, 5-10 seconds; never on a cut or a sore nail."
 # Marker colours, one per meridian (and for the extra points), chosen to stand out from skin tones.
