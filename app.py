@@ -157,9 +157,15 @@ export default function ({ parentElement, setStateValue }) {
 _scroll_to_next = st.components.v2.component("scroll_to_next", isolate_styles=False, js="""
 export default function ({ parentElement }) {
   const holder = parentElement.closest("[class*='st-key-scroll_to_result_']");
+  // The next element that is drawn: the previous click's own (hidden) holder can still follow this one.
+  const nextDrawn = () => {
+    let next = holder && holder.nextElementSibling;
+    while (next && !next.getClientRects().length) next = next.nextElementSibling;
+    return next;
+  };
   const started = performance.now();
   let frame = requestAnimationFrame(function look() {
-    const next = holder && holder.nextElementSibling;
+    const next = nextDrawn();
     if (next) next.scrollIntoView({ block: "start" });
     else if (performance.now() - started < 3000) frame = requestAnimationFrame(look);
   });
