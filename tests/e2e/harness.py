@@ -380,6 +380,15 @@ def step_card_button(page, label: str):
     return page.locator(".st-key-step_card").get_by_role("button", name=label, exact=True)
 
 
+def in_view(page, locator, part: float | None = 80) -> bool:
+    """Whether the element is inside the window without scrolling: its top ``part`` pixels (None: all of it)."""
+    box = locator.bounding_box()
+    if box is None:
+        return False
+    shown = box["height"] if part is None else min(box["height"], part)
+    return 0 <= box["y"] and box["y"] + shown <= page.viewport_size["height"]
+
+
 def webrtc_button(page, name: str):
     """The START / STOP button inside the streamlit-webrtc component's iframe."""
     return page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name=name)

@@ -5,7 +5,7 @@ import pytest
 
 from locator.safety import DOCTOR_CONFIRMATION
 
-from .harness import (APP, WEBRTC_IFRAME, chromium_browser, chromium_context, loopback_network_namespace,
+from .harness import (APP, WEBRTC_IFRAME, chromium_browser, chromium_context, in_view, loopback_network_namespace,
                       press_continue, press_start, streamlit_server, write_y4m)
 
 DISCLAIMER_START = "For education and self-care only"
@@ -26,13 +26,6 @@ const watch = () => {
 };
 requestAnimationFrame(watch);
 """
-
-
-def in_view(page, locator) -> bool:
-    """Whether the element's top part is inside the window without scrolling."""
-    box = locator.bounding_box()
-    viewport = page.viewport_size
-    return box is not None and 0 <= box["y"] and box["y"] + min(box["height"], 80) <= viewport["height"]
 
 
 @pytest.mark.parametrize("viewport", [(390, 844), (1366, 768)])

@@ -8,7 +8,8 @@ import numpy as np
 
 from locator.images import find_images
 
-from .harness import APP, choose_mode, chromium_page, loopback_network_namespace, streamlit_server, wait_for, write_y4m
+from .harness import (APP, choose_mode, chromium_page, in_view, loopback_network_namespace, streamlit_server,
+                      wait_for, write_y4m)
 
 
 def test_upload_shows_annotated_photo_points_and_downloads(tmp_path, shared_hands):
@@ -65,18 +66,14 @@ def test_on_a_phone_the_chosen_sample_and_a_ringed_point_bring_the_picture_into_
         use = page.get_by_role("button", name="Use this")
         use.nth(9).click(timeout=30_000)  # far down the stacked gallery
         caption = page.get_by_text(re.compile(r"\.(jpg|png) \(\d+×\d+\)")).first
-
-        def picture_in_view() -> bool:
-            box = caption.bounding_box()
-            return box is not None and 0 <= box["y"] <= phone[1]
-
         caption.wait_for(timeout=60_000)
-        assert wait_for(page, picture_in_view, 10) and not use.first.is_visible()  # the gallery is folded
+        assert wait_for(page, lambda: in_view(page, caption), 10), caption.bounding_box()
+        assert not use.first.is_visible()  # the gallery is folded
 
         show = page.get_by_role("button", name="Show on the picture").last
         show.scroll_into_view_if_needed(timeout=30_000)
-        assert not picture_in_view()
+        assert not in_view(page, caption)
         show.click()
         page.get_by_text("Ringed on the picture").first.wait_for(timeout=30_000)
-        assert wait_for(page, picture_in_view, 10)
+        assert wait_for(page, lambda: in_view(page, caption), 10)
         assert "Traceback" not in server.log()

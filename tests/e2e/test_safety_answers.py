@@ -8,8 +8,8 @@ from locator.routine_files import builtin_routines
 from locator.safety import AVOIDED_IN_PREGNANCY, DOCTOR_CONFIRMATION, PREGNANCY_NOTE, SAFETY_CHECKS
 from locator.steps import expand
 
-from .harness import (APP, chromium_context, loopback_network_namespace, page_text_on_failure, press_continue,
-                      start_stream, streamlit_server, write_y4m)
+from .harness import (APP, chromium_context, in_view, loopback_network_namespace, page_text_on_failure,
+                      press_continue, start_stream, streamlit_server, write_y4m)
 
 QUESTION = {check.key: check.question for check in SAFETY_CHECKS}
 IF_YES = {check.key: check.if_yes for check in SAFETY_CHECKS}
@@ -17,12 +17,6 @@ IF_YES = {check.key: check.if_yes for check in SAFETY_CHECKS}
 RESCUE = expand(next(iter(builtin_routines().values())).entries)
 HEGU_STEPS = sum(step.target in AVOIDED_IN_PREGNANCY for step in RESCUE)
 PHONE = (390, 844)
-
-
-def in_view(locator) -> bool:
-    """Whether the element is on the phone's screen as the page was left (not scrolled)."""
-    box = locator.bounding_box()
-    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= PHONE[1]
 
 
 def tick(page, label: str) -> None:
@@ -45,7 +39,7 @@ def test_the_answers_decide_whether_and_how_the_routine_starts(tmp_path):
             press_continue(page)
             page.get_by_text(IF_YES["broken_skin"]).wait_for(timeout=30_000)
             # On the screen where Continue was pressed, not below it: else Continue seems to do nothing.
-            assert in_view(page.get_by_text(IF_YES["broken_skin"]))
+            assert in_view(page, page.get_by_text(IF_YES["broken_skin"]), part=None)
             page.wait_for_timeout(1500)  # a routine that wrongly started would be drawn by now
             assert picker.count() == 0 and page.get_by_role("button", name="Continue").is_visible()
 
@@ -53,7 +47,7 @@ def test_the_answers_decide_whether_and_how_the_routine_starts(tmp_path):
             tick(page, QUESTION["serious_condition"])
             press_continue(page)
             page.get_by_text("Please ask your doctor first").wait_for(timeout=30_000)
-            assert in_view(page.get_by_text("Please ask your doctor first"))
+            assert in_view(page, page.get_by_text("Please ask your doctor first"), part=None)
             assert page.get_by_text(IF_YES["serious_condition"]).is_visible()
             assert page.get_by_text(IF_YES["broken_skin"]).count() == 0  # the new answers replaced the old
             assert picker.count() == 0
